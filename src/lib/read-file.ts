@@ -1,0 +1,139 @@
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
+import { open } from "node:fs/promises";
+import { ErrorCode, IgwnAuthError } from "./errors.js";
+
+/** Credential files are small; anything larger is refused rather than read into memory. */
+export const DEFAULT_MAX_CREDENTIAL_BYTES = 1024 * 1024;
+
+/** What a read returned: the text and the stat of the very file descriptor that was read. */
+export interface CredentialFile {
+  readonly text: string;
+  readonly stats: Stats;
+}
+
+export interface ReadCredentialOptions {
+  /** A short description used in error messages, e.g. "bearer token file". */
+  what?: string;
+  /** Refuse files larger than this many bytes. */
+  maxBytes?: number;
+}
+
+// O_NONBLOCK so that opening a FIFO never waits for a writer; O_NOCTTY so a tty path
+// cannot become our controlling terminal.
+const OPEN_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+function describeOpenError(err: NodeJS.ErrnoException, what: string, path: string): IgwnAuthError {
+  const reason =
+    {
+      ENOENT: "does not exist",
+      EACCES: "is not readable (permission denied)",
+      EPERM: "is not readable (permission denied)",
+      EISDIR: "is a directory, not a file",
+      ELOOP: "is a symbolic link loop",
+      ENOTDIR: "has a path component that is not a directory",
+      ENAMETOOLONG: "has a name that is too long",
+    }[err.code ?? ""] ?? `could not be opened (${err.code ?? "unknown error"})`;
+  return new IgwnAuthError(`${what} ${path} ${reason}`, { code: ErrorCode.FILE_READ, cause: err });
+}
+
+function checkStats(stats: Stats, what: string, path: string, maxBytes: number): void {
+  if (stats.isDirectory()) {
+    throw new IgwnAuthError(`${what} ${path} is a directory, not a file`, {
+      code: ErrorCode.FILE_READ,
+    });
+  }
+  if (!stats.isFile()) {
+    throw new IgwnAuthError(`${what} ${path} is not a regular file`, { code: ErrorCode.FILE_READ });
+  }
+  if (stats.size > maxBytes) {
+    throw new IgwnAuthError(
+      `${what} ${path} is too large (${stats.size} bytes, the limit is ${maxBytes})`,
+      { code: ErrorCode.FILE_READ },
+    );
+  }
+}
+
+function decode(buffer: Buffer, length: number): string {
+  return buffer.subarray(0, length).toString("utf8");
+}
+
+/**
+ * Read a small credential file safely: never blocks on a FIFO, refuses directories,
+ * devices and oversized files, and turns every failure into an {@link IgwnAuthError}
+ * that names the file (and never its contents).
+ */
+export function readCredentialFileSync(
+  path: string,
+  options: ReadCredentialOptions = {},
+): CredentialFile {
+  const what = options.what ?? "file";
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES;
+  let fd: number;
+  try {
+    fd = openSync(path, OPEN_FLAGS);
+  } catch (err) {
+    throw describeOpenError(err as NodeJS.ErrnoException, what, path);
+  }
+  try {
+    const stats = fstatSync(fd);
+    checkStats(stats, what, path, maxBytes);
+    // Read one byte past the limit so a file that grew after fstat is still refused.
+    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, length, buffer.length - length, null);
+      if (n === 0) break;
+      length += n;
+      if (length === buffer.length) break;
+    }
+    if (length > maxBytes) {
+      throw new IgwnAuthError(`${what} ${path} is too large (the limit is ${maxBytes} bytes)`, {
+        code: ErrorCode.FILE_READ,
+      });
+    }
+    return { text: decode(buffer, length), stats };
+  } catch (err) {
+    if (err instanceof IgwnAuthError) throw err;
+    throw describeOpenError(err as NodeJS.ErrnoException, what, path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The asynchronous twin of {@link readCredentialFileSync}. */
+export async function readCredentialFile(
+  path: string,
+  options: ReadCredentialOptions = {},
+): Promise<CredentialFile> {
+  const what = options.what ?? "file";
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES;
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, OPEN_FLAGS);
+  } catch (err) {
+    throw describeOpenError(err as NodeJS.ErrnoException, what, path);
+  }
+  try {
+    const stats = await handle.stat();
+    checkStats(stats, what, path, maxBytes);
+    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length === buffer.length) break;
+    }
+    if (length > maxBytes) {
+      throw new IgwnAuthError(`${what} ${path} is too large (the limit is ${maxBytes} bytes)`, {
+        code: ErrorCode.FILE_READ,
+      });
+    }
+    return { text: decode(buffer, length), stats };
+  } catch (err) {
+    if (err instanceof IgwnAuthError) throw err;
+    throw describeOpenError(err as NodeJS.ErrnoException, what, path);
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,26 @@
+// Runs before every test file: point every credential-related path at a fresh temporary
+// folder so no test can read or write the real user's credentials.
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const ISOLATED_PREFIXES = ["X509_", "SCITOKEN", "BEARER_TOKEN", "_CONDOR_CREDS", "IGWN_AUTH_UTILS_"];
+const ISOLATED_NAMES = ["NETRC", "KRB5_KTNAME", "KRB5CCNAME", "DEBUG", "NODE_DEBUG"];
+
+for (const name of Object.keys(process.env)) {
+  if (ISOLATED_NAMES.includes(name) || ISOLATED_PREFIXES.some((p) => name.startsWith(p))) {
+    delete process.env[name];
+  }
+}
+
+const root = mkdtempSync(join(tmpdir(), "igwn-auth-test-"));
+const home = join(root, "home");
+const runtime = join(root, "run");
+const cache = join(root, "cache");
+for (const dir of [home, runtime, cache]) mkdirSync(dir, { recursive: true, mode: 0o700 });
+
+process.env.HOME = home;
+process.env.XDG_RUNTIME_DIR = runtime;
+process.env.XDG_CACHE_HOME = cache;
+process.env.NETRC = join(home, ".netrc");
+process.env.IGWN_TEST_ROOT = root;

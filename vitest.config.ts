@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // Tests start real servers and spawn child processes; keep the two cores busy
+    // without oversubscribing them.
+    pool: "forks",
+    maxWorkers: 2,
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    setupFiles: ["test/setup/isolate-env.ts"],
+  },
+});
