@@ -1,0 +1,40 @@
+import type { OptionsInit } from "got";
+
+/**
+ * One hop of a request as a strategy sees it: before the first request and again before
+ * every redirect hop.
+ */
+export interface AuthRequest {
+  /** This hop's URL. */
+  readonly url: URL;
+  /** The HTTP method (upper case). */
+  readonly method: string;
+  /** The previous hop's URL, when this hop follows a redirect. */
+  readonly redirectedFrom?: URL;
+  /** got's headers for this hop; always write lower-case names. */
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * One way of authenticating requests. Built-ins: {@link ScitokenStrategy},
+ * {@link X509Strategy}, {@link NetrcBasicStrategy}, {@link NoAuthStrategy}; a plain object
+ * of this shape is a strategy too.
+ *
+ * @example
+ * ```ts
+ * const apiKey: AuthStrategy = {
+ *   name: "api-key",
+ *   authorize(request) {
+ *     if (request.url.hostname === "api.example.org") request.headers["x-api-key"] = key;
+ *   },
+ * };
+ * const session = new Session({ auth: apiKey });
+ * ```
+ */
+export interface AuthStrategy {
+  readonly name: string;
+  /** got options this strategy adds to every request it serves (e.g. https.certificate/key). */
+  gotOptions?(): OptionsInit | undefined;
+  /** Called before the first request and before every redirect hop; may set headers. */
+  authorize?(request: AuthRequest): void | Promise<void>;
+}
