@@ -1,0 +1,143 @@
+import { createPrivateKey, type KeyObject } from "node:crypto";
+import { type Stats, statSync } from "node:fs";
+import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { readCredentialFileSync } from "../lib/read-file.js";
+import { readX509Credential, type X509Credential } from "./credential.js";
+import { isEncryptedPrivateKeyPem, isPrivateKeyBlock, parsePemBlocks } from "./pem.js";
+import { validateCertificate } from "./validate.js";
+
+/** got's `https.certificate` and `https.key` for one X.509 credential. */
+export interface GotCertificateOptions {
+  /** The leaf certificate followed by the rest of the chain in the file, as PEM. */
+  readonly certificate: string;
+  /** The private key PEM. */
+  readonly key: string;
+}
+
+interface Entry {
+  fingerprint: string;
+  credential: X509Credential;
+  options: GotCertificateOptions;
+}
+
+// Sessions ask for the same credential on every request: remember what each file held and
+// re-read it only when a stat shows it changed (a renewed proxy is a new file or new mtime).
+const MAX_ENTRIES = 16;
+const cache = new Map<string, Entry>();
+
+function fingerprintOf(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+}
+
+function currentFingerprint(paths: readonly string[]): string | undefined {
+  try {
+    return paths.map((p) => fingerprintOf(statSync(p))).join("|");
+  } catch {
+    return undefined; // let the full read report what is wrong
+  }
+}
+
+function readPrivateKeyFile(path: string): string {
+  const what = "X.509 private key file";
+  const { text } = readCredentialFileSync(path, { what });
+  const label = `${what} ${path}`;
+  const block = parsePemBlocks(text, label).find(isPrivateKeyBlock);
+  if (!block) {
+    throw new IgwnAuthError(
+      `${label} contains no PEM private key (no -----BEGIN … PRIVATE KEY----- block)`,
+      { code: ErrorCode.INVALID_CERTIFICATE },
+    );
+  }
+  return block.text;
+}
+
+function checkKey(
+  keyPem: string,
+  keySource: string,
+  credential: X509Credential,
+  certPath: string,
+): void {
+  if (isEncryptedPrivateKeyPem(keyPem)) {
+    throw new IgwnAuthError(
+      `the private key in ${keySource} is encrypted with a passphrase, which cannot be entered ` +
+        "here: use an unencrypted proxy (e.g. from grid-proxy-init or ecp-get-cert) instead",
+      { code: ErrorCode.INVALID_CERTIFICATE },
+    );
+  }
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(keyPem);
+  } catch (err) {
+    // The crypto error text never includes the key itself.
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new IgwnAuthError(`the private key in ${keySource} could not be parsed (${reason})`, {
+      code: ErrorCode.INVALID_CERTIFICATE,
+      cause: err,
+    });
+  }
+  if (!credential.certificate.checkPrivateKey(key)) {
+    throw new IgwnAuthError(
+      `the private key in ${keySource} does not match the certificate in ${certPath}`,
+      { code: ErrorCode.INVALID_CERTIFICATE },
+    );
+  }
+}
+
+function load(certPath: string, keyPath: string | undefined): Entry {
+  const { credential, stats } = readX509Credential(certPath);
+  let fingerprint = fingerprintOf(stats);
+  let keyPem: string;
+  if (keyPath === undefined) {
+    if (credential.privateKeyPem === undefined) {
+      throw new IgwnAuthError(
+        `X.509 certificate file ${certPath} holds no private key: a proxy file must hold the ` +
+          "certificate, its private key and the chain; or give the key file as [cert, key]",
+        { code: ErrorCode.INVALID_CERTIFICATE },
+      );
+    }
+    keyPem = credential.privateKeyPem;
+    checkKey(keyPem, `X.509 certificate file ${certPath}`, credential, certPath);
+  } else {
+    keyPem = readPrivateKeyFile(keyPath);
+    checkKey(keyPem, `X.509 private key file ${keyPath}`, credential, certPath);
+    // Stat after the read: a key replaced in between only costs one more read next time.
+    fingerprint = `${fingerprint}|${currentFingerprint([keyPath]) ?? "?"}`;
+  }
+  const certificate = credential.certificates.map((c) => c.toString()).join("");
+  return { fingerprint, credential, options: { certificate, key: keyPem } };
+}
+
+/**
+ * got `https` options for an X.509 credential: the certificate with its whole chain from the
+ * file (so servers see proxy → user certificate) and the matching private key. Cached per
+ * path: while the files are unchanged a call costs one `stat` per file.
+ *
+ * @internal for the session and X509Strategy
+ * @param cert - a file holding certificate, key and chain, or a `[cert, key]` pair of paths.
+ * @param timeleft - when given, also require this many seconds of validity left.
+ * @example
+ * ```ts
+ * await got(url, { https: gotCertificateOptions("/tmp/x509up_u1000") });
+ * ```
+ */
+export function gotCertificateOptions(
+  cert: string | readonly [cert: string, key: string],
+  timeleft?: number,
+): { certificate: string; key: string } {
+  const [certPath, keyPath] = typeof cert === "string" ? [cert, undefined] : cert;
+  const paths = keyPath === undefined ? [certPath] : [certPath, keyPath];
+  const cacheKey = paths.join("\u0000");
+  const fingerprint = currentFingerprint(paths);
+  let entry = cache.get(cacheKey);
+  if (entry === undefined || fingerprint === undefined || entry.fingerprint !== fingerprint) {
+    cache.delete(cacheKey);
+    entry = load(certPath, keyPath);
+    cache.set(cacheKey, entry);
+    if (cache.size > MAX_ENTRIES) {
+      const oldest = cache.keys().next().value;
+      if (oldest !== undefined) cache.delete(oldest);
+    }
+  }
+  if (timeleft !== undefined) validateCertificate(entry.credential, timeleft);
+  return { certificate: entry.options.certificate, key: entry.options.key };
+}
