@@ -76,6 +76,8 @@ export interface TestIssuer {
   hits(path: string): number;
   /** Requests for any metadata document. */
   metadataHits(): number;
+  /** Forget the requests received so far (the counters start again from zero). */
+  resetHits(): void;
   close(): Promise<void>;
 }
 
@@ -206,6 +208,9 @@ export async function startIssuer(options: StartIssuerOptions = {}): Promise<Tes
     },
     metadataHits() {
       return server.requests.filter((r) => r.url.includes("/.well-known/")).length;
+    },
+    resetHits() {
+      server.requests.splice(0);
     },
     async close() {
       for (const timer of timers) clearTimeout(timer);

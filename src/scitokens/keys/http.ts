@@ -1,6 +1,8 @@
 // Bounded JSON GETs to a token issuer: a timeout, a size cap, no cross-origin redirects,
 // and the caller's extra CA certificates trusted beside the system ones.
-import { rootCertificates } from "node:tls";
+import { createHash } from "node:crypto";
+import { Agent as HttpsAgent } from "node:https";
+import { createSecureContext, rootCertificates } from "node:tls";
 import got, { type Response } from "got";
 import { ErrorCode, IgwnAuthError } from "../../lib/errors.js";
 
@@ -43,11 +45,32 @@ export function parseMaxAge(header: string | string[] | undefined): number | und
   return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
-function trustedCas(ca: string | string[] | undefined): string[] | undefined {
+/** Agents kept, one per distinct set of extra CAs; the oldest is dropped beyond this. */
+const MAX_AGENTS = 8;
+const agents = new Map<string, HttpsAgent>();
+
+/**
+ * An HTTPS agent trusting the system roots plus `ca`, or `undefined` for Node's defaults.
+ * Parsing the ~150 system roots takes tens of milliseconds, so the secure context is built
+ * once per CA set and reused, rather than on every connection.
+ */
+function agentFor(ca: string | string[] | undefined): HttpsAgent | undefined {
   if (ca === undefined) return undefined;
   const extra = Array.isArray(ca) ? ca : [ca];
-  // Setting `ca` replaces Node's default trust store, so the system roots are added back.
-  return [...rootCertificates, ...extra];
+  const id = createHash("sha256").update(extra.join("\0")).digest("hex");
+  let agent = agents.get(id);
+  if (!agent) {
+    // Setting `ca` replaces Node's default trust store, so the system roots are added back.
+    const secureContext = createSecureContext({ ca: [...rootCertificates, ...extra] });
+    agent = new HttpsAgent({ secureContext, keepAlive: false });
+    agents.set(id, agent);
+    for (const old of agents.keys()) {
+      if (agents.size <= MAX_AGENTS) break;
+      agents.get(old)?.destroy();
+      agents.delete(old);
+    }
+  }
+  return agent;
 }
 
 function sameOriginRedirect(
@@ -94,7 +117,7 @@ export async function fetchIssuerJson(
   what: string,
   options: IssuerFetchOptions,
 ): Promise<IssuerResponse> {
-  const certificateAuthority = trustedCas(options.ca);
+  const agent = agentFor(options.ca);
   let response: Response<Buffer>;
   try {
     const request = got(url, {
@@ -112,7 +135,7 @@ export async function fetchIssuerJson(
         "accept-encoding": "identity",
         "user-agent": "igwn-auth-utils",
       },
-      ...(certificateAuthority ? { https: { certificateAuthority } } : {}),
+      ...(agent ? { agent: { https: agent } } : {}),
     });
     request.on("downloadProgress", (progress) => {
       if (
