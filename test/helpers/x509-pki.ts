@@ -251,6 +251,8 @@ export interface ProxyOptions {
   notAfter?: Date;
   /** Leave out the RFC 3820 ProxyCertInfo extension (to look like a plain certificate). */
   withoutProxyCertInfo?: boolean;
+  /** The CN appended to the issuer's subject; default the serial number's digits. */
+  commonName?: string;
 }
 
 function proxyCertInfo(): forge.asn1.Asn1 {
@@ -282,7 +284,7 @@ export function issueProxyCertificate(
   const serial = randomInt(1, 2 ** 47);
   const subject = [
     ...issuer.subject,
-    { name: "commonName", value: String(serial) },
+    { name: "commonName", value: options.commonName ?? String(serial) },
   ] as forge.pki.CertificateField[];
   const extensions: object[] = [
     { name: "keyUsage", digitalSignature: true, keyEncipherment: true, critical: true },
@@ -346,4 +348,9 @@ export function expiringIn(seconds: number): { notBefore: Date; notAfter: Date }
   const notAfter = new Date(Date.now() + seconds * 1000);
   const notBefore = new Date(Math.min(Date.now() - 3600_000, notAfter.getTime() - 3600_000));
   return { notBefore, notAfter };
+}
+
+/** A PEM public key (SPKI), e.g. for a "key file" that holds no private key. */
+export function rsaPublicKeyPem(): string {
+  return sharedKeyPair("rsa").publicKey.export({ type: "spki", format: "pem" }).toString();
 }

@@ -99,6 +99,14 @@ describe("loadX509CertificateFile", () => {
     expect(cred.isProxy).toBe(false);
   });
 
+  test.each(["proxy", "limited proxy"])("recognises a legacy Globus proxy (CN=%s)", (cn) => {
+    const user = issueUserCertificate();
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: cn });
+    const cred = loadX509CertificateFile(writeProxyFile(dir, legacy, [user]));
+    expect(cred.isProxy).toBe(true);
+    expect(cred.subject.endsWith(`/CN=${cn}`)).toBe(true);
+  });
+
   test("accepts CRLF line endings", () => {
     const user = issueUserCertificate();
     const proxy = issueProxyCertificate(user);
