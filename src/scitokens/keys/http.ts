@@ -98,6 +98,16 @@ function describeNetworkError(err: unknown, timeout: number): string {
   return typeof code === "string" ? `${code}: ${message}` : message;
 }
 
+// got's errors carry the whole request, agent and TLS state: keep only what explains the
+// failure, so inspecting our error stays short and shows nothing but the code and message.
+function plainCause(err: unknown): Error {
+  const code = (err as { code?: unknown }).code;
+  const cause = new Error(err instanceof Error ? err.message : String(err));
+  cause.name = err instanceof Error ? err.name : "Error";
+  if (typeof code === "string") Object.assign(cause, { code });
+  return cause;
+}
+
 /**
  * GET `url` as JSON from a token issuer, without following redirects to another origin.
  *
@@ -149,7 +159,7 @@ export async function fetchIssuerJson(
   } catch (err) {
     throw new IgwnAuthError(
       `could not fetch ${what} from ${url.href}: ${describeNetworkError(err, options.timeout)}`,
-      { code: ErrorCode.KEY_RETRIEVAL, cause: err },
+      { code: ErrorCode.KEY_RETRIEVAL, cause: plainCause(err) },
     );
   }
   let json: unknown;

@@ -44,9 +44,11 @@ export function wellKnownUrls(issuer: URL): URL[] {
  * ```
  */
 export async function discoverJwksUri(issuer: URL, options: MetadataOptions): Promise<URL> {
+  // Messages name the issuer as tokens write it, without the trailing slash URL adds.
+  const name = issuer.href.endsWith("/") && issuer.pathname === "/" ? issuer.origin : issuer.href;
   const problems: string[] = [];
   for (const url of wellKnownUrls(issuer)) {
-    const res = await fetchIssuerJson(url, `the metadata of issuer ${issuer.href}`, options);
+    const res = await fetchIssuerJson(url, `the metadata of issuer ${name}`, options);
     if (res.status !== 200) {
       problems.push(`${url.href} answered HTTP ${res.status}`);
       continue;
@@ -65,10 +67,10 @@ export async function discoverJwksUri(issuer: URL, options: MetadataOptions): Pr
       problems.push(`${url.href} has no jwks_uri`);
       continue;
     }
-    return requireIssuerUrl(jwksUri, `the jwks_uri of issuer ${issuer.href}`, options.insecure);
+    return requireIssuerUrl(jwksUri, `the jwks_uri of issuer ${name}`, options.insecure);
   }
   throw new IgwnAuthError(
-    `could not discover the signing keys of issuer ${issuer.href}: ${problems.join("; ")}`,
+    `could not discover the signing keys of issuer ${name}: ${problems.join("; ")}`,
     { code: ErrorCode.KEY_RETRIEVAL },
   );
 }

@@ -66,7 +66,8 @@ async function loadFromDisk(state: IssuerKeyState, issuer: string, dir: string):
 
 function reload(
   state: IssuerKeyState,
-  issuer: URL,
+  issuer: string,
+  issuerUrl: URL,
   options: IssuerKeyOptions,
 ): Promise<CachedKeySet> {
   if (state.inflight) return state.inflight;
@@ -74,11 +75,11 @@ function reload(
   // Started on a later tick so `inflight` is always set before the fetch can settle.
   const run = Promise.resolve().then(async () => {
     try {
-      const jwksUri = await discoverJwksUri(issuer, options);
-      const { keys, maxAgeSeconds } = await fetchJwks(jwksUri, issuer.href, options);
+      const jwksUri = await discoverJwksUri(issuerUrl, options);
+      const { keys, maxAgeSeconds } = await fetchJwks(jwksUri, issuer, options);
       const entry: CachedKeySet = {
         version: 1,
-        issuer: issuer.href,
+        issuer,
         jwksUri: jwksUri.href,
         keys,
         fetchedAt: Date.now(),
@@ -148,7 +149,7 @@ export async function issuerPublicKeys(
 
   let entry: CachedKeySet;
   try {
-    entry = await reload(state, issuerUrl, options);
+    entry = await reload(state, issuer, issuerUrl, options);
   } catch (err) {
     const stale = state.current;
     if (usable(stale, options.insecure) && Date.now() - stale.fetchedAt < STALE_IF_ERROR_MS) {
