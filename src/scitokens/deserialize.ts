@@ -11,6 +11,9 @@ import { explicitPublicKey } from "./keys/explicit-key.js";
 import { issuerPublicKeys } from "./keys/store.js";
 import { SciToken, type TokenClaims, type TokenHeader } from "./token.js";
 
+// For tests: forget the issuer keys held in memory (the on-disk cache is left alone).
+export { clearKeyCache } from "./keys/memory-cache.js";
+
 /** Signature algorithms accepted: asymmetric only, never `none` or HMAC. */
 export const SUPPORTED_ALGORITHMS = [
   "RS256",

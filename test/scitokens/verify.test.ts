@@ -354,3 +354,40 @@ describe("loadTokenFile", () => {
     await rejection(() => loadTokenFile(huge), ErrorCode.FILE_READ);
   });
 });
+
+describe("deserializeToken on arbitrary input", () => {
+  it("rejects garbage of any shape with an IgwnAuthError that does not echo it", async () => {
+    const fc = await import("fast-check");
+    const { publicKey } = issuer.key("ES256");
+    const segment = fc.oneof(
+      fc.string(),
+      fc.base64String().map((s) => s.replace(/=+$/, "")),
+      fc.json().map((j) => Buffer.from(j).toString("base64url")),
+      fc.constantFrom(b64({ alg: "ES256" }), b64({ alg: "none" }), b64({ iss: "https://x" }), ""),
+    );
+    const input = fc.oneof(
+      fc.string(),
+      fc.array(segment, { minLength: 1, maxLength: 5 }).map((parts) => parts.join(".")),
+    );
+    await fc.assert(
+      fc.asyncProperty(input, async (raw) => {
+        // publicKey: never any network, whatever iss the garbage names.
+        const err = await deserializeToken(raw, { publicKey, cacheDir: false }).catch(
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(IgwnAuthError);
+        if (raw.trim().length > 12) expect((err as Error).message).not.toContain(raw.trim());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("rejects a bad ca with an IgwnAuthError", async () => {
+    const serialized = await issuer.mint();
+    await rejection(
+      () => deserializeToken(serialized, { ca: "not a certificate", cacheDir: false }),
+      ErrorCode.KEY_RETRIEVAL,
+      serialized,
+    );
+  });
+});

@@ -127,7 +127,15 @@ export async function fetchIssuerJson(
   what: string,
   options: IssuerFetchOptions,
 ): Promise<IssuerResponse> {
-  const agent = agentFor(options.ca);
+  let agent: HttpsAgent | undefined;
+  try {
+    agent = agentFor(options.ca);
+  } catch (err) {
+    throw new IgwnAuthError(
+      `the ca given to verify ${what} could not be read as PEM certificates`,
+      { code: ErrorCode.KEY_RETRIEVAL, cause: plainCause(err) },
+    );
+  }
   let response: Response<Buffer>;
   try {
     const request = got(url, {
