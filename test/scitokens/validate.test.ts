@@ -1,4 +1,4 @@
-import { exportSPKI, generateKeyPair, SignJWT } from "jose";
+import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
   CLOCK_SKEW_SECONDS,
