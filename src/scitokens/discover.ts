@@ -64,6 +64,13 @@ function walk(request: ClaimsRequest, opts: DeserializeOptions) {
  * over — the walk {@link findScitoken} makes, for `igwn-auth diagnose`. Internal.
  *
  * @throws {TypeError} when a requested scope is malformed.
+ *
+ * @example
+ * ```ts
+ * for (const c of await explainScitokenDiscovery(targetAudience(url), undefined, { exhaustive: true })) {
+ *   console.log(`${c.accepted ? "✓" : "✗"} ${c.source}: ${c.reason}`);
+ * }
+ * ```
  */
 export async function explainScitokenDiscovery(
   audience: string | string[] | undefined,
