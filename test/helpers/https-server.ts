@@ -1,6 +1,10 @@
 // Real HTTPS servers on loopback that record every request they receive.
 import { once } from "node:events";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { PeerCertificate, TLSSocket } from "node:tls";
@@ -21,7 +25,7 @@ export type Handler = (
   req: IncomingMessage,
   res: ServerResponse,
   recorded: RecordedRequest,
-) => void | Promise<void>;
+) => unknown;
 
 export interface TestServer {
   /** e.g. `https://127.0.0.1:43210` (no trailing slash). */
@@ -60,7 +64,9 @@ function chainOf(socket: TLSSocket): { chain: string[]; leaf?: PeerCertificate }
 
 export const echoHandler: Handler = (_req, res, recorded) => {
   res.setHeader("content-type", "application/json");
-  res.end(JSON.stringify({ method: recorded.method, url: recorded.url, headers: recorded.headers }));
+  res.end(
+    JSON.stringify({ method: recorded.method, url: recorded.url, headers: recorded.headers }),
+  );
 };
 
 export async function startServer(options: ServerOptions = {}): Promise<TestServer> {

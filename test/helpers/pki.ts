@@ -82,7 +82,9 @@ export function issueServerCertificate(
       { name: "extKeyUsage", serverAuth: true },
       {
         name: "subjectAltName",
-        altNames: hosts.map((h) => (/^[\d.]+$|:/.test(h) ? { type: 7, ip: h } : { type: 2, value: h })),
+        altNames: hosts.map((h) =>
+          /^[\d.]+$|:/.test(h) ? { type: 7, ip: h } : { type: 2, value: h },
+        ),
       },
     ],
   });

@@ -4,7 +4,13 @@ import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const ISOLATED_PREFIXES = ["X509_", "SCITOKEN", "BEARER_TOKEN", "_CONDOR_CREDS", "IGWN_AUTH_UTILS_"];
+const ISOLATED_PREFIXES = [
+  "X509_",
+  "SCITOKEN",
+  "BEARER_TOKEN",
+  "_CONDOR_CREDS",
+  "IGWN_AUTH_UTILS_",
+];
 const ISOLATED_NAMES = ["NETRC", "KRB5_KTNAME", "KRB5CCNAME", "DEBUG", "NODE_DEBUG"];
 
 for (const name of Object.keys(process.env)) {

@@ -1,0 +1,74 @@
+import { inspect } from "node:util";
+
+const REDACTED = "[redacted]";
+const SECRET_HEADERS = ["authorization", "proxy-authorization", "cookie", "x-api-key"];
+const SECRET_TLS_FIELDS = ["key", "passphrase", "pfx"];
+
+type Mutable = Record<string | symbol, unknown>;
+
+function redactHeaders(headers: unknown): void {
+  if (!headers || typeof headers !== "object") return;
+  const record = headers as Mutable;
+  for (const name of Object.keys(record)) {
+    if (SECRET_HEADERS.includes(name.toLowerCase()) && record[name] !== undefined) {
+      record[name] = REDACTED;
+    }
+  }
+}
+
+/**
+ * Scrub the secrets got keeps on its request options (headers, TLS key and passphrase,
+ * URL credentials, this library's per-request auth overrides) in place.
+ */
+export function redactGotOptions(options: unknown): void {
+  if (!options || typeof options !== "object") return;
+  const record = options as Mutable;
+  redactHeaders(record.headers);
+  const https = record.https as Mutable | undefined;
+  if (https && typeof https === "object") {
+    for (const field of SECRET_TLS_FIELDS) {
+      if (https[field] !== undefined) {
+        try {
+          https[field] = REDACTED;
+        } catch {
+          // a frozen or accessor-only field: nothing to scrub through it
+        }
+      }
+    }
+  }
+  for (const field of ["password", "username"]) {
+    if (typeof record[field] === "string" && record[field] !== "") {
+      try {
+        record[field] = REDACTED;
+      } catch {
+        // got validates assignments; the field is cleared in its URL below anyway
+      }
+    }
+  }
+  const context = record.context as Mutable | undefined;
+  if (context && typeof context === "object") {
+    for (const key of Object.getOwnPropertySymbols(context)) delete context[key];
+  }
+}
+
+/**
+ * Make an error from got safe to log: scrub its request options (shared with its
+ * response) and give it an `util.inspect` view without the request internals.
+ */
+export function redactGotError<E extends Error>(error: E): E {
+  const record = error as unknown as Mutable;
+  redactGotOptions(record.options);
+  const response = record.response as Mutable | undefined;
+  const request = response?.request as Mutable | undefined;
+  if (request && request.options !== record.options) redactGotOptions(request.options);
+  Object.defineProperty(error, inspect.custom, {
+    enumerable: false,
+    configurable: true,
+    value(this: E & { code?: unknown; response?: { statusCode?: number; url?: string } }) {
+      const summary: Record<string, unknown> = { code: this.code };
+      if (this.response?.statusCode !== undefined) summary.statusCode = this.response.statusCode;
+      return `${this.stack ?? `${this.name}: ${this.message}`}\n${inspect(summary)}`;
+    },
+  });
+  return error;
+}

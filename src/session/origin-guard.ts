@@ -1,0 +1,201 @@
+import type { BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks } from "got";
+
+type HopOptions = Parameters<BeforeRequestHook>[0];
+
+import { inspect } from "node:util";
+import { debug } from "../lib/debug.js";
+import { IgwnAuthError } from "../lib/errors.js";
+import { originOf } from "../lib/origin.js";
+import { redactGotError } from "../lib/redact.js";
+import type { GuardedAuthRequest } from "../strategies/hop.js";
+import type { AuthStrategy } from "../strategies/types.js";
+import type { AuthOptions } from "./options.js";
+import type { AuthPlan } from "./resolver.js";
+
+/** Context key under which a request carries its auth overrides through got. */
+export const REQUEST_AUTH = Symbol("igwn-auth-utils.requestAuth");
+const HOP_STATE = Symbol("igwn-auth-utils.hopState");
+
+/** A request's auth overrides, kept out of logs and JSON (they may hold a token). */
+export class RequestAuth {
+  constructor(readonly options: AuthOptions) {}
+  toJSON(): string {
+    return "[auth options]";
+  }
+  [inspect.custom](): string {
+    return "RequestAuth [redacted]";
+  }
+}
+
+/** Per-request state shared by every hop and retry of one request. */
+class HopState {
+  leftOrigin = false;
+  previousUrl: URL | undefined;
+  lastUrl: URL | undefined;
+  /** Header names strategies wrote on the last hop: removed before the next one. */
+  readonly applied = new Set<string>();
+  /** Header values strategies wrote on original-origin hops: never replayed elsewhere. */
+  readonly originalValues = new Map<string, Set<string>>();
+  checkedNoauth = false;
+
+  constructor(
+    readonly plan: AuthPlan,
+    readonly originalUrl: URL,
+  ) {}
+
+  toJSON(): string {
+    return "[auth state]";
+  }
+  [inspect.custom](): string {
+    return "HopState [redacted]";
+  }
+}
+
+/** How the guard learns which plan a request uses. */
+export type PlanForRequest = (overrides: AuthOptions | undefined, url: URL) => AuthPlan;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function isHostScoped(strategy: AuthStrategy): boolean {
+  return (strategy as { hostScoped?: unknown }).hostScoped === true;
+}
+
+/** Run one strategy on a private copy of the headers; return what it wrote or removed. */
+async function runStrategy(
+  strategy: AuthStrategy,
+  request: GuardedAuthRequest,
+): Promise<{ written: Map<string, string | string[]>; removed: string[] }> {
+  const before = request.headers;
+  const headers: Headers = { ...before };
+  await strategy.authorize?.({ ...request, headers });
+  const written = new Map<string, string | string[]>();
+  const removed: string[] = [];
+  for (const [rawName, value] of Object.entries(headers)) {
+    // got strips credentials case-sensitively: keep every name lower-case.
+    const name = rawName.toLowerCase();
+    if (value === undefined) {
+      if (before[rawName] !== undefined) removed.push(name);
+    } else if (before[name] !== value) {
+      written.set(name, value);
+    }
+  }
+  for (const name of Object.keys(before)) if (!(name in headers)) removed.push(name.toLowerCase());
+  return { written, removed };
+}
+
+function valueKey(value: string | string[]): string {
+  return Array.isArray(value) ? value.join("\n") : value;
+}
+
+/**
+ * The one place that decides, per hop, which credentials go on a request. got runs
+ * `beforeRequest` on every hop and retry; on each, the headers strategies wrote before
+ * are removed, and the strategies are asked again for this hop's URL. A credential that
+ * belonged to the original origin is never replayed to another one: once a redirect
+ * leaves that origin (scheme, host or port), token and explicit credentials stay off for
+ * the rest of the chain, and a strategy that writes the same value again is overruled.
+ */
+export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> {
+  const ownErrors = new WeakSet<object>();
+
+  const beforeRequest: BeforeRequestHook = async (options) => {
+    try {
+      await guardHop(options);
+    } catch (err) {
+      if (err && typeof err === "object") ownErrors.add(err);
+      throw err;
+    }
+  };
+
+  async function guardHop(options: HopOptions): Promise<void> {
+    const context = options.context as Record<symbol, unknown>;
+    const url = options.url instanceof URL ? options.url : new URL(String(options.url));
+    let state = context[HOP_STATE] as HopState | undefined;
+    if (!state) {
+      const overrides = (context[REQUEST_AUTH] as RequestAuth | undefined)?.options;
+      state = new HopState(planFor(overrides, url), url);
+      context[HOP_STATE] = state;
+      for (const strategy of state.plan.strategies) {
+        const extra = strategy.gotOptions?.();
+        if (extra) options.merge(extra);
+      }
+    }
+    const headers = options.headers as Headers;
+    for (const name of state.applied) delete headers[name];
+    state.applied.clear();
+
+    const origin = originOf(url);
+    if (state.lastUrl && originOf(state.lastUrl) !== origin) {
+      // got strips these only on a host or port change, not on https → http.
+      delete headers.authorization;
+      delete headers.cookie;
+    }
+    if (origin !== originOf(state.originalUrl)) state.leftOrigin = true;
+    state.lastUrl = url;
+    const sameOrigin = !state.leftOrigin;
+
+    const request: GuardedAuthRequest = {
+      url,
+      method: options.method.toUpperCase(),
+      headers,
+      originalUrl: state.originalUrl,
+      sameOrigin,
+      ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
+    };
+    for (const strategy of state.plan.strategies) {
+      const { written, removed } = await runStrategy(strategy, { ...request, headers });
+      for (const name of removed) delete headers[name];
+      for (const [name, value] of written) {
+        const key = valueKey(value);
+        if (!sameOrigin && !isHostScoped(strategy) && state.originalValues.get(name)?.has(key)) {
+          debug(
+            "guard: %s did not get %s header set for %s",
+            url.host,
+            name,
+            state.originalUrl.host,
+          );
+          continue;
+        }
+        headers[name] = value;
+        state.applied.add(name);
+        if (sameOrigin) {
+          let values = state.originalValues.get(name);
+          if (!values) {
+            values = new Set();
+            state.originalValues.set(name, values);
+          }
+          values.add(key);
+        }
+      }
+    }
+
+    if (!state.checkedNoauth) {
+      state.checkedNoauth = true;
+      if (state.plan.failIfNoauth && state.applied.size === 0 && !state.plan.cert) {
+        throw new IgwnAuthError(
+          `no valid authorisation credentials found for ${url.origin} (no X.509 credential, bearer token or basic auth)`,
+        );
+      }
+    }
+  }
+
+  const beforeRedirect: BeforeRedirectHook = (options, response) => {
+    const state = (options.context as Record<symbol, unknown>)[HOP_STATE] as HopState | undefined;
+    if (state) state.previousUrl = new URL(response.url);
+  };
+
+  const beforeError: BeforeErrorHook = (error) => {
+    const cause = error.cause;
+    redactGotError(error);
+    // An error our own hook threw (no credential, bad options) reaches the caller as is,
+    // not wrapped in got's RequestError.
+    if (cause && typeof cause === "object" && ownErrors.has(cause)) return cause as typeof error;
+    return error;
+  };
+
+  return {
+    beforeRequest: [beforeRequest],
+    beforeRedirect: [beforeRedirect],
+    beforeError: [beforeError],
+  };
+}

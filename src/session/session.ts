@@ -1,0 +1,256 @@
+import "../lib/reflect.js";
+import { inspect } from "node:util";
+import got, { type CancelableRequest, type ExtendOptions, type Got, type Response } from "got";
+import { container, inject, injectAll, injectable } from "tsyringe";
+import { IgwnAuthError } from "../lib/errors.js";
+import { getNetrcAuth } from "../netrc/netrc.js";
+import { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
+import { SciToken } from "../scitokens/token.js";
+import { NetrcBasicStrategy } from "../strategies/netrc-basic.js";
+import { ScitokenStrategy } from "../strategies/scitoken.js";
+import type { AuthStrategy } from "../strategies/types.js";
+import { type X509CredentialPath, X509Strategy } from "../strategies/x509.js";
+import { hasTokenCandidate } from "./has-token-candidate.js";
+import {
+  type AuthOptions,
+  type BasicAuthInput,
+  type RequestOptions,
+  type SessionOptions,
+  splitAuthOptions,
+  splitSessionOptions,
+} from "./options.js";
+import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guard.js";
+import { type AuthPlan, AuthResolver } from "./resolver.js";
+import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
+
+/** HTTP methods a {@link Session} offers as shortcuts. */
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
+
+function rootStrategies(): AuthStrategy[] {
+  return container.isRegistered(AUTH_STRATEGIES, true) ? container.resolveAll(AUTH_STRATEGIES) : [];
+}
+
+/**
+ * An HTTP client (got 14) with IGWN auth: every request carries the right credential —
+ * a SciTokens bearer token discovered per request, an X.509 (proxy) certificate, or
+ * netrc basic auth — and none is ever sent to another origin after a redirect.
+ *
+ * Resolution order: `forceNoauth` → nothing; X.509 (explicit or discovered) always
+ * attached when found; explicit `auth`, else bearer tokens unless `token: false`, else
+ * netrc; `failIfNoauth` fails when nothing is usable.
+ *
+ * @example
+ * ```ts
+ * import { Session } from "igwn-auth-utils";
+ * const session = new Session({ url: "https://datafind.example.org" });
+ * const res = await session.get("https://datafind.example.org/api/v1/data");
+ * console.log(res.statusCode, res.body);
+ * ```
+ */
+@injectable()
+export class Session {
+  /** The got instance, extended with this session's auth hooks. */
+  readonly got: Got;
+  readonly #options: AuthOptions;
+  readonly #url: string | undefined;
+  readonly #plan: AuthPlan;
+  readonly #resolver: AuthResolver;
+  readonly #extraStrategies: readonly AuthStrategy[];
+  readonly #context: {
+    tokenVerification?: SessionOptions["tokenVerification"];
+    allowInsecureTransport?: boolean;
+    discovery?: ScitokenDiscovery;
+  };
+
+  constructor(
+    @inject(SESSION_OPTIONS, { isOptional: true }) options: SessionOptions = {},
+    @injectAll(AUTH_STRATEGIES, { isOptional: true }) extraStrategies?: AuthStrategy[],
+    @inject(AuthResolver, { isOptional: true }) resolver?: AuthResolver,
+  ) {
+    const { auth, settings, got: gotOptions } = splitSessionOptions(options ?? {});
+    this.#resolver = resolver ?? container.resolve(AuthResolver);
+    this.#extraStrategies = extraStrategies ?? rootStrategies();
+    this.#url = settings.url;
+    this.#options = this.#resolver.withEnvironmentDefaults(auth);
+    this.#context = {
+      ...(settings.tokenVerification
+        ? {
+            tokenVerification: settings.tokenVerification,
+            discovery: new ScitokenDiscovery(settings.tokenVerification),
+          }
+        : {}),
+      allowInsecureTransport: settings.allowInsecureTransport ?? false,
+    };
+    this.#plan = this.#resolve(this.#options);
+    if (this.#plan.failIfNoauth) this.#checkCredentialAtConstruction();
+
+    const hooks = createOriginGuardHooks((overrides, url) => this.#planFor(overrides, url));
+    this.got = got.extend(
+      { throwHttpErrors: settings.raiseForStatus ?? true },
+      gotOptions as ExtendOptions,
+      { hooks },
+    );
+  }
+
+  #resolve(options: AuthOptions): AuthPlan {
+    return this.#resolver.resolve(options, {
+      ...this.#context,
+      extraStrategies: this.#extraStrategies,
+    });
+  }
+
+  /** The plan for one request: the session's, or the session's merged with overrides. */
+  #planFor(overrides: AuthOptions | undefined, _url: URL): AuthPlan {
+    if (!overrides) {
+      if (!this.#plan.certDiscoverable) return this.#plan;
+      // As the Python package: a session that found no certificate searches again for
+      // every request, so a proxy created after the session was made is used.
+      const { cert } = this.#resolver.resolveCertificate(null);
+      if (!cert) return this.#plan;
+      return {
+        ...this.#plan,
+        cert,
+        strategies: [new X509Strategy(cert), ...this.#plan.strategies],
+      };
+    }
+    const merged: AuthOptions = { ...this.#options, ...overrides };
+    if ("forceNoauth" in overrides || "failIfNoauth" in overrides) {
+      merged.forceNoauth = overrides.forceNoauth ?? false;
+      merged.failIfNoauth = overrides.failIfNoauth ?? false;
+    }
+    if (overrides.cert === undefined) {
+      merged.cert = this.#plan.cert ?? (this.#options.cert === false ? false : null);
+    }
+    return this.#resolve(merged);
+  }
+
+  /**
+   * `failIfNoauth` at construction: without a request there is no audience to verify a
+   * token for, so a token counts when one could be discovered; requests check again.
+   */
+  #checkCredentialAtConstruction(): void {
+    const plan = this.#plan;
+    if (plan.cert) return;
+    const strategy = plan.strategy;
+    if (strategy instanceof ScitokenStrategy) {
+      if (strategy.explicit || hasTokenCandidate()) return;
+    } else if (strategy instanceof NetrcBasicStrategy) {
+      if (this.#url && strategy.credentialsFor(this.#url)) return;
+    } else if (strategy) {
+      return;
+    }
+    if (plan.strategies.length > (strategy ? 1 : 0)) return; // a container strategy
+    throw new IgwnAuthError("no valid authorisation credentials found");
+  }
+
+  /** The X.509 credential presented: a path, a `[cert, key]` pair, or `null`. */
+  get cert(): X509CredentialPath | null {
+    return this.#plan.cert;
+  }
+
+  /**
+   * The resolved auth: a {@link ScitokenStrategy}, the basic credentials (explicit, or
+   * from netrc for the session `url`), a custom strategy, or `null`.
+   */
+  get auth(): ScitokenStrategy | BasicAuthInput | AuthStrategy | [string, string] | null {
+    const { strategy, explicitAuth } = this.#plan;
+    if (explicitAuth) return explicitAuth;
+    if (strategy instanceof NetrcBasicStrategy) {
+      return this.#url ? getNetrcAuth(this.#url) : null;
+    }
+    return strategy;
+  }
+
+  /** The token in use when one was given as a {@link SciToken} object, else `null`. */
+  get token(): SciToken | null {
+    const token = this.#options.token;
+    return token instanceof SciToken && !this.#options.forceNoauth ? token : null;
+  }
+
+  /** The session `url` (where no request URL exists yet). */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /**
+   * A new got instance with this session's auth hooks merged with `instanceOrOptions`
+   * (got's own `extend`: hooks concatenate, this session's first).
+   *
+   * @example
+   * ```ts
+   * const api = session.extend({ prefixUrl: "https://gwosc.example.org/api", responseType: "json" });
+   * const body = await api.get("v2/events").json();
+   * ```
+   */
+  extend(...instancesOrOptions: Array<Got | ExtendOptions>): Got {
+    return this.got.extend(...instancesOrOptions);
+  }
+
+  /**
+   * Make a request. `options` take auth overrides for this request only (`token`,
+   * `tokenAudience`, `tokenScope`, `tokenIssuer`, `cert`, `auth`, `forceNoauth`,
+   * `failIfNoauth`) and any got option.
+   *
+   * @example
+   * ```ts
+   * const res = await session.request("GET", url, { token: false, timeout: { request: 10_000 } });
+   * ```
+   */
+  request(
+    method: string,
+    url: string | URL,
+    options: RequestOptions = {},
+  ): CancelableRequest<Response<string>> {
+    const { auth, got: gotOptions } = splitAuthOptions(options);
+    const context = {
+      ...(gotOptions.context as Record<string | symbol, unknown> | undefined),
+      ...(Object.keys(auth).length > 0 ? { [REQUEST_AUTH]: new RequestAuth(auth) } : {}),
+    };
+    const init = { ...(gotOptions as object), method: method.toUpperCase(), context };
+    return this.got(url, init as never) as unknown as CancelableRequest<Response<string>>;
+  }
+
+  /** `GET` — see {@link Session.request}. */
+  get(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("GET", url, options);
+  }
+
+  /** `POST` — see {@link Session.request}. */
+  post(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("POST", url, options);
+  }
+
+  /** `PUT` — see {@link Session.request}. */
+  put(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("PUT", url, options);
+  }
+
+  /** `PATCH` — see {@link Session.request}. */
+  patch(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("PATCH", url, options);
+  }
+
+  /** `DELETE` — see {@link Session.request}. */
+  delete(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("DELETE", url, options);
+  }
+
+  /** `HEAD` — see {@link Session.request}. */
+  head(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
+    return this.request("HEAD", url, options);
+  }
+
+  toJSON(): object {
+    const strategy = this.#plan.strategy;
+    return {
+      url: this.#url,
+      cert: this.#plan.cert,
+      auth: strategy ? strategy.name : null,
+      strategies: this.#plan.strategies.map((s) => s.name),
+    };
+  }
+
+  [inspect.custom](): string {
+    return `Session ${inspect(this.toJSON())}`;
+  }
+}

@@ -1,0 +1,50 @@
+import { debug } from "../lib/debug.js";
+import { getNetrcAuth } from "../netrc/netrc.js";
+import { basicAuthorizationHeader } from "./basic.js";
+import { mayUseTransport } from "./transport.js";
+import type { AuthRequest, AuthStrategy } from "./types.js";
+
+/**
+ * HTTP basic auth from the user's netrc file (`$NETRC` or `~/.netrc`), looked up for the
+ * host of every hop — so a redirect to another host gets that host's entry, or nothing.
+ * A Session uses it only when `token: false` and no `auth` is given.
+ *
+ * @example
+ * ```ts
+ * const session = new Session({ token: false, auth: new NetrcBasicStrategy() });
+ * ```
+ */
+export class NetrcBasicStrategy implements AuthStrategy {
+  readonly name = "netrc";
+  /** Looks credentials up per host, so the origin guard may ask it about any hop. */
+  readonly hostScoped = true;
+  readonly #allowInsecureTransport: boolean;
+
+  constructor(options: { allowInsecureTransport?: boolean } = {}) {
+    this.#allowInsecureTransport = options.allowInsecureTransport ?? false;
+  }
+
+  /** The `[login, password]` netrc holds for a URL's host, or `null`. */
+  credentialsFor(url: string | URL): [login: string, password: string] | null {
+    return getNetrcAuth(url);
+  }
+
+  authorize(request: AuthRequest): void {
+    const credentials = this.credentialsFor(request.url);
+    if (!credentials) {
+      debug("netrc: no entry for %s", request.url.hostname);
+      return;
+    }
+    if (
+      !mayUseTransport(
+        request.url,
+        { kind: "netrc password", explicit: false },
+        this.#allowInsecureTransport,
+      )
+    ) {
+      return;
+    }
+    debug("netrc: basic auth for %s", request.url.hostname);
+    request.headers.authorization = basicAuthorizationHeader(credentials[0], credentials[1]);
+  }
+}

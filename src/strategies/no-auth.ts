@@ -1,0 +1,13 @@
+import type { AuthStrategy } from "./types.js";
+
+/**
+ * The strategy that authenticates nothing: what a `forceNoauth` session uses.
+ *
+ * @example
+ * ```ts
+ * const session = new Session({ auth: new NoAuthStrategy() });
+ * ```
+ */
+export class NoAuthStrategy implements AuthStrategy {
+  readonly name = "none";
+}

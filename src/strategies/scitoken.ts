@@ -1,0 +1,173 @@
+import { inspect } from "node:util";
+import { debug } from "../lib/debug.js";
+import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { targetAudience } from "../scitokens/audience.js";
+import type { DeserializeOptions } from "../scitokens/deserialize.js";
+import { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
+import { SciToken } from "../scitokens/token.js";
+import { isOriginalOrigin } from "./hop.js";
+import { mayUseTransport } from "./transport.js";
+import type { AuthRequest, AuthStrategy } from "./types.js";
+
+/** How a {@link ScitokenStrategy} finds its token. */
+export interface ScitokenStrategyOptions {
+  /**
+   * A token object or serialised token (used as is), `true` (discover, and fail the
+   * request when none is valid) or `undefined`/`null` (discover, move on if none).
+   */
+  token?: SciToken | string | Uint8Array | boolean | null;
+  /** `aud` to require when discovering; default: the request URL's audience. */
+  audience?: string | string[];
+  /** Scope(s) to require when discovering. */
+  scope?: string | string[];
+  /** Issuer(s) to accept when discovering. */
+  issuer?: string | string[];
+  /** Seconds a discovered token must still be valid for (default 60). */
+  timeleft?: number;
+  /** How discovered tokens are verified (keys, issuer CA, timeouts). */
+  verification?: DeserializeOptions;
+  /** Send a discovered token over plain HTTP to a non-loopback host. Default `false`. */
+  allowInsecureTransport?: boolean;
+  /** The discovery cache to use; by default one shared per process. */
+  discovery?: ScitokenDiscovery;
+}
+
+let sharedDiscovery: ScitokenDiscovery | undefined;
+
+function toList(value: string | string[] | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? [...value] : [value];
+}
+
+/**
+ * Bearer-token (SciToken / WLCG token) auth. An explicit token is sent as is; otherwise a
+ * token is discovered for each request's audience (see {@link findScitoken}) through a
+ * cache that notices a token renewed on disk. Tokens go only to the origin of the request
+ * the caller made, never to a redirect target elsewhere.
+ *
+ * @example
+ * ```ts
+ * const session = new Session({
+ *   auth: new ScitokenStrategy({ token: true, scope: "read:/frames" }),
+ * });
+ * ```
+ */
+export class ScitokenStrategy implements AuthStrategy {
+  readonly name = "scitoken";
+  /** The token setting: an explicit token, `true`, or `null` for best-effort discovery. */
+  readonly token: SciToken | string | boolean | null;
+  readonly audience: string[] | undefined;
+  readonly scope: string[] | undefined;
+  readonly issuer: string[] | undefined;
+  readonly timeleft: number;
+  readonly #header: string | undefined;
+  readonly #allowInsecureTransport: boolean;
+  readonly #verification: DeserializeOptions | undefined;
+  #discovery: ScitokenDiscovery | undefined;
+
+  constructor(options: ScitokenStrategyOptions = {}) {
+    const token =
+      options.token instanceof Uint8Array
+        ? Buffer.from(options.token).toString("utf8")
+        : options.token;
+    this.token = token ?? null;
+    this.audience = toList(options.audience);
+    this.scope = toList(options.scope);
+    this.issuer = toList(options.issuer);
+    this.timeleft = options.timeleft ?? 60;
+    this.#allowInsecureTransport = options.allowInsecureTransport ?? false;
+    this.#verification = options.verification;
+    this.#discovery = options.discovery;
+    if (token instanceof SciToken) this.#header = `Bearer ${token.serialized}`;
+    else if (typeof token === "string") this.#header = `Bearer ${token.trim()}`;
+  }
+
+  /** Whether this strategy sends a token it was given rather than one it discovers. */
+  get explicit(): boolean {
+    return this.#header !== undefined;
+  }
+
+  /** The audience discovery requires for a URL: the configured one, else the URL's own. */
+  audienceFor(url: string | URL | undefined): string[] | undefined {
+    if (this.audience) return this.audience;
+    return url === undefined ? undefined : targetAudience(String(url), false);
+  }
+
+  /**
+   * Discover the token this strategy would send to `url` (`undefined` when none is valid).
+   * Explicit tokens are not looked up.
+   */
+  async find(url?: string | URL): Promise<{ token: SciToken; source: string } | undefined> {
+    if (!this.#discovery) {
+      if (this.#verification) {
+        this.#discovery = new ScitokenDiscovery(this.#verification);
+      } else {
+        sharedDiscovery ??= new ScitokenDiscovery();
+        this.#discovery = sharedDiscovery;
+      }
+    }
+    return this.#discovery.find(this.audienceFor(url) ?? ["ANY"], this.scope, {
+      ...(this.issuer ? { issuer: this.issuer } : {}),
+      timeleft: this.timeleft,
+    });
+  }
+
+  async authorize(request: AuthRequest): Promise<void> {
+    if (this.token === false || !isOriginalOrigin(request)) return;
+    if (this.#header !== undefined) {
+      if (
+        mayUseTransport(
+          request.url,
+          { kind: "token", explicit: true },
+          this.#allowInsecureTransport,
+        )
+      ) {
+        request.headers.authorization = this.#header;
+      }
+      return;
+    }
+    if (
+      !mayUseTransport(
+        request.url,
+        { kind: "token", explicit: false },
+        this.#allowInsecureTransport,
+      )
+    ) {
+      if (this.token === true) {
+        throw new IgwnAuthError(
+          `refusing to send a discovered token over plain HTTP to ${request.url.host} (set allowInsecureTransport to allow it)`,
+          { code: ErrorCode.INSECURE_TRANSPORT },
+        );
+      }
+      return;
+    }
+    const found = await this.find(request.url);
+    if (!found) {
+      if (this.token === true) {
+        const audience = this.audienceFor(request.url)?.join(", ");
+        throw new IgwnAuthError(
+          `could not find a valid SciToken for audience ${audience}${this.scope ? ` and scope ${this.scope.join(" ")}` : ""}`,
+          { code: ErrorCode.NO_CREDENTIAL },
+        );
+      }
+      debug("scitoken: none found for %s", request.url.origin);
+      return;
+    }
+    debug("scitoken: using token from %s for %s", found.source, request.url.origin);
+    request.headers.authorization = `Bearer ${found.token.serialized}`;
+  }
+
+  toJSON(): object {
+    return {
+      name: this.name,
+      token: this.explicit ? "[redacted]" : this.token,
+      audience: this.audience,
+      scope: this.scope,
+      issuer: this.issuer,
+    };
+  }
+
+  [inspect.custom](): string {
+    return `ScitokenStrategy ${inspect(this.toJSON())}`;
+  }
+}

@@ -1,0 +1,34 @@
+import type { OptionsInit } from "got";
+import { gotCertificateOptions } from "../x509/got-options.js";
+import type { AuthStrategy } from "./types.js";
+
+/** An X.509 credential: one PEM file holding certificate and key, or a `[cert, key]` pair. */
+export type X509CredentialPath = string | readonly [cert: string, key: string];
+
+/**
+ * X.509 client-certificate auth: the certificate (with the whole chain in its file, so a
+ * server sees an RFC 3820 proxy and the user certificate that issued it) and its key are
+ * handed to got for the TLS handshake. The file is re-read when it changes on disk, so a
+ * renewed proxy is used by the next request.
+ *
+ * @example
+ * ```ts
+ * const session = new Session({ cert: "/tmp/x509up_u1000" });
+ * // or, as a strategy of its own:
+ * const strategy = new X509Strategy(["usercert.pem", "userkey.pem"]);
+ * ```
+ */
+export class X509Strategy implements AuthStrategy {
+  readonly name = "x509";
+  /** The credential path (or pair) this strategy presents. */
+  readonly cert: X509CredentialPath;
+
+  constructor(cert: X509CredentialPath) {
+    this.cert = cert;
+  }
+
+  gotOptions(): OptionsInit {
+    const { certificate, key } = gotCertificateOptions(this.cert);
+    return { https: { certificate, key } };
+  }
+}

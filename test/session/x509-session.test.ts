@@ -1,0 +1,88 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { IgwnAuthError, Session } from "../../src/index.js";
+import { restoreEnv, setEnv, tempDir } from "../helpers/env.js";
+import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
+import {
+  issueProxyCertificate,
+  issueUserCertificate,
+  testUserCa,
+  writeCertAndKey,
+  writeProxyFile,
+} from "../helpers/x509-pki.js";
+
+let mtls: TestServer;
+beforeAll(async () => {
+  mtls = await startServer({ requestCert: true, clientCa: [testUserCa().certPem] });
+});
+afterAll(() => mtls.close());
+afterEach(() => {
+  restoreEnv();
+  mtls.requests.length = 0;
+});
+
+describe("Session with X.509 credentials", () => {
+  it("discovers a proxy from $X509_USER_PROXY and presents it with its chain", async () => {
+    const user = issueUserCertificate({ commonName: "Albert Einstein" });
+    const proxy = issueProxyCertificate(user);
+    const path = writeProxyFile(tempDir(), proxy, [user]);
+    setEnv({ X509_USER_PROXY: path });
+    const session = new Session({ token: false, ...trustTestCa() });
+    expect(session.cert).toBe(path);
+    await session.get(`${mtls.origin}/whoami`);
+    // The recorder joins a subject's CNs: the proxy's subject is the user's plus its own CN.
+    expect(mtls.requests[0]?.clientChain.slice(0, 2)).toEqual([
+      `${user.commonName}/${proxy.commonName}`,
+      user.commonName,
+    ]);
+  });
+
+  it("presents an explicit EC certificate and key pair", async () => {
+    const user = issueUserCertificate({ keyType: "ec", commonName: "Marie Curie" });
+    const pair = writeCertAndKey(tempDir(), user);
+    const session = new Session({ token: false, cert: pair, ...trustTestCa() });
+    await session.get(`${mtls.origin}/ec`);
+    expect(mtls.requests[0]?.clientChain[0]).toBe("Marie Curie");
+    expect(
+      mtls.requests[0]?.clientCert?.asn1Curve ?? mtls.requests[0]?.clientCert?.nistCurve,
+    ).toBeTruthy();
+  });
+
+  it("presents no certificate with cert: false", async () => {
+    const user = issueUserCertificate();
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
+    const session = new Session({ token: false, cert: false, ...trustTestCa() });
+    await session.get(`${mtls.origin}/none`);
+    expect(mtls.requests[0]?.clientChain).toEqual([]);
+  });
+
+  it("searches again on each request when the session found no certificate", async () => {
+    const session = new Session({ token: false, ...trustTestCa() });
+    expect(session.cert).toBeNull();
+    await session.get(`${mtls.origin}/before`);
+    const user = issueUserCertificate({ commonName: "Late Proxy" });
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
+    await session.get(`${mtls.origin}/after`, { cert: undefined });
+    await session.get(`${mtls.origin}/again`);
+    // A resumed TLS session shows the server only the leaf, so compare leaves.
+    const leaves = mtls.requests.map((r) => r.clientChain[0]?.split("/")[0]);
+    expect(leaves).toEqual([undefined, "Late Proxy", "Late Proxy"]);
+  });
+
+  it("rejects a request when the explicit certificate file is missing", async () => {
+    const session = new Session({
+      token: false,
+      cert: `${tempDir()}/missing.pem`,
+      ...trustTestCa(),
+    });
+    const error = await session.get(`${mtls.origin}/x`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IgwnAuthError);
+    expect(String((error as Error).message)).toContain("missing.pem");
+    expect(mtls.requests).toHaveLength(0);
+  });
+
+  it("counts a certificate for failIfNoauth", () => {
+    const user = issueUserCertificate();
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
+    expect(() => new Session({ token: false, failIfNoauth: true })).not.toThrow();
+  });
+});
