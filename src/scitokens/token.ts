@@ -69,7 +69,7 @@ export class SciToken {
     return { header: this.header, claims: this.claims, serialized: "[redacted]" };
   }
 
-  override toString(): string {
+  toString(): string {
     return `SciToken(iss=${String(this.claims.iss)}, sub=${String(this.claims.sub)})`;
   }
 
