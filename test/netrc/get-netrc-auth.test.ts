@@ -2,8 +2,9 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
+import { ErrorCode } from "../../src/lib/errors.js";
 import { getNetrcAuth, netrcPath } from "../../src/netrc/netrc.js";
+import { thrown } from "../helpers/errors.js";
 
 const isRoot = process.getuid?.() === 0;
 let dir: string;
@@ -33,16 +34,6 @@ function useNetrc(text: string, mode = 0o600, name = "netrc"): string {
   chmodSync(path, mode);
   process.env.NETRC = path;
   return path;
-}
-
-function thrown(fn: () => unknown): IgwnAuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IgwnAuthError);
-    return err as IgwnAuthError;
-  }
-  throw new Error("expected an IgwnAuthError");
 }
 
 const SAMPLE = [

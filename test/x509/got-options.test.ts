@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "nod
 import { join } from "node:path";
 import got from "got";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
+import { ErrorCode } from "../../src/lib/errors.js";
 import { gotCertificateOptions } from "../../src/x509/got-options.js";
+import { thrown } from "../helpers/errors.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import {
   expiringIn,
@@ -23,16 +24,6 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
 });
-
-function thrown(fn: () => unknown): IgwnAuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IgwnAuthError);
-    return err as IgwnAuthError;
-  }
-  throw new Error("expected an IgwnAuthError");
-}
 
 function pemCertificates(text: string): X509Certificate[] {
   return (text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map(

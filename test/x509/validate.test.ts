@@ -2,9 +2,10 @@ import { X509Certificate } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
-import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
+import { ErrorCode } from "../../src/lib/errors.js";
 import { loadX509CertificateFile } from "../../src/x509/credential.js";
 import { isValidCertificate, validateCertificate } from "../../src/x509/validate.js";
+import { thrown } from "../helpers/errors.js";
 import {
   expiringIn,
   issueProxyCertificate,
@@ -17,16 +18,6 @@ let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
 });
-
-function thrown(fn: () => unknown): IgwnAuthError {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(IgwnAuthError);
-    return err as IgwnAuthError;
-  }
-  throw new Error("expected an IgwnAuthError");
-}
 
 describe("validateCertificate", () => {
   test("accepts a fresh certificate object", () => {
