@@ -172,6 +172,22 @@ describe("Session options", () => {
     });
   });
 
+  it.each([
+    [null, null, null],
+    ["A", false, ["C", "D"]],
+    ["A", true, null],
+    [null, true, null],
+    [false, false, ["C", "D"]],
+  ] as const)(
+    "records every kind of credential at once: cert %s, token %s, auth %s",
+    (cert, token, auth) => {
+      const session = new Session({ cert, token, auth: auth as [string, string] | null });
+      expect(session.cert).toBe(cert === false ? null : cert);
+      if (auth) expect(session.auth).toEqual(auth);
+      else expect((session.auth as ScitokenStrategy).token).toBe(token);
+    },
+  );
+
   it("takes the defaults of token and cert from the environment toggles", () => {
     setEnv({ IGWN_AUTH_UTILS_FIND_SCITOKEN: "No", IGWN_AUTH_UTILS_FIND_X509: "0" });
     const off = new Session();
