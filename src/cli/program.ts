@@ -1,0 +1,146 @@
+// The `igwn-auth` command line: commander parses, each command's module is loaded only
+// when that command runs (so `igwn-auth --help` does not load got, jose or forge).
+import { readFileSync } from "node:fs";
+import { Command, CommanderError } from "commander";
+import { addCredentialOptions, addDiscoveryOptions } from "./auth-flags.js";
+import type { DiagnoseFlags } from "./commands/diagnose.js";
+import type { GetFlags } from "./commands/get.js";
+import type { TokenFlags } from "./commands/token.js";
+import type { X509Flags } from "./commands/x509.js";
+import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
+import { PROGRAM, printError } from "./output.js";
+import { collectHeader, parseTimeleft, parseUrl } from "./parsers.js";
+import { describeError } from "./report-error.js";
+
+function packageVersion(): string {
+  try {
+    const text = readFileSync(new URL("../../package.json", import.meta.url), "utf8");
+    return (JSON.parse(text) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
+const EXIT_CODES = `
+Exit codes:
+  0  success
+  1  the request failed (HTTP status >= 400, network, TLS or timeout error)
+  2  no credential where one was required, or a usage error`;
+
+/** Build the program; every action stores its exit code through `setExitCode`. */
+export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Command {
+  // Run one command: its failure becomes one line on stderr and an exit code.
+  const run = async (command: () => Promise<ExitCodeValue>, url?: string) => {
+    try {
+      setExitCode(await command());
+    } catch (err) {
+      const report = describeError(err, url);
+      printError(report.message);
+      setExitCode(report.exitCode);
+    }
+  };
+
+  const program = new Command(PROGRAM)
+    .description(
+      "Authenticated HTTP requests for IGWN services, and what credentials they would use: " +
+        "SciTokens (bearer tokens), X.509 proxy certificates and netrc.",
+    )
+    .version(packageVersion())
+    .exitOverride()
+    .showHelpAfterError(`(see ${PROGRAM} --help)`)
+    .configureOutput({ outputError: (text, write) => write(`${PROGRAM}: ${text}`) })
+    .addHelpText("after", EXIT_CODES);
+
+  const get = program
+    .command("get")
+    .description(
+      "GET a URL with the credentials a Session finds (or the ones given), body to stdout or a file",
+    )
+    .argument("<url>", "the URL to get", parseUrl)
+    .option("-o, --output <file>", "write the body to FILE (- for stdout, the default)")
+    .option(
+      "-H, --header <header>",
+      'an extra request header, "Name: value"; repeatable',
+      collectHeader,
+    )
+    .option("--progress", "always show a progress bar on stderr")
+    .option("--no-progress", "never show a progress bar (default: on a terminal only)");
+  addCredentialOptions(get, { failIfNoauth: true });
+  addDiscoveryOptions(get);
+  get
+    .addHelpText(
+      "after",
+      `
+Examples:
+  ${PROGRAM} get https://datafind.example.org/api/v1/gwf.json
+  ${PROGRAM} get --scope read:/frames -o H-H1.gwf https://frames.example.org/H-H1.gwf
+  ${PROGRAM} get --token false --cert false https://example.org/private   # netrc only`,
+    )
+    .action(async (url: string, flags: GetFlags) => {
+      await run(async () => (await import("./commands/get.js")).runGet(url, flags), url);
+    });
+
+  const token = program
+    .command("token")
+    .description("show the SciToken discovery would use: where it came from, its claims, time left")
+    .option(
+      "--timeleft <seconds>",
+      "seconds the token must still be valid for (default 60)",
+      parseTimeleft,
+    )
+    .option("--raw", "print the serialised token itself (a secret: handle with care)")
+    .option("--json", "print JSON, for scripts");
+  addDiscoveryOptions(token);
+  token.action(async (flags: TokenFlags) => {
+    await run(async () => (await import("./commands/token.js")).runToken(flags));
+  });
+
+  program
+    .command("x509")
+    .description(
+      "show the X.509 certificate discovery would use: subject, issuer, proxy or not, time left",
+    )
+    .option(
+      "--timeleft <seconds>",
+      "seconds the certificate must still be valid for (default 600)",
+      parseTimeleft,
+    )
+    .option("--json", "print JSON, for scripts")
+    .action(async (flags: X509Flags) => {
+      await run(async () => (await import("./commands/x509.js")).runX509(flags));
+    });
+
+  const diagnose = program
+    .command("diagnose")
+    .description(
+      "show every credential a request to URL would look at, in order, why each was taken or " +
+        "passed over, and what the request would carry (exit 2 when nothing)",
+    )
+    .argument("<url>", "the URL a request would go to", parseUrl)
+    .option("--json", "print JSON, for scripts");
+  addCredentialOptions(diagnose, { failIfNoauth: false });
+  addDiscoveryOptions(diagnose);
+  diagnose.action(async (url: string, flags: DiagnoseFlags) => {
+    await run(async () => (await import("./commands/diagnose.js")).runDiagnose(url, flags), url);
+  });
+
+  return program;
+}
+
+/** Run `igwn-auth` with `argv` (as `process.argv`); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let exitCode: number = ExitCode.OK;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end with 0; every other parse error is a usage error.
+      return err.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,171 @@
+import { createHash } from "node:crypto";
+import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  BIG_BYTES,
+  bareEnv,
+  bigBodySha256,
+  type CliWorld,
+  errors,
+  inWorld,
+  runCli,
+  startWorld,
+} from "./world.js";
+
+let world: CliWorld;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+describe("igwn-auth get", () => {
+  it("writes the body to stdout, having sent the discovered token and proxy", async () => {
+    const url = `${world.server.origin}/data`;
+    const result = await runCli(["get", url], { env: world.env });
+    expect(errors(result)).toBe("");
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    expect(body).toMatchObject({ path: "/data", bearer: true });
+    expect(body.clientChain[1]).toBe(world.userCommonName);
+    const received = world.server.requests.at(-1);
+    expect(received?.headers.authorization).toBe(`Bearer ${world.token}`);
+  });
+
+  it("sends extra headers given with --header", async () => {
+    const result = await runCli(
+      ["get", "-H", "X-Extra: yes please", `${world.server.origin}/data`],
+      { env: world.env },
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).extra).toBe("yes please");
+  });
+
+  it("sends nothing with --no-auth", async () => {
+    const result = await runCli(["get", "--no-auth", `${world.server.origin}/data`], {
+      env: world.env,
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ bearer: false, clientChain: [] });
+  });
+
+  it("uses the token and certificate files given with --token and --cert", async () => {
+    const result = await runCli(
+      ["get", "--token", world.tokenFile, "--cert", world.proxyFile, `${world.server.origin}/data`],
+      { env: bareEnv(world) },
+    );
+    expect(result.code).toBe(0);
+    const body = JSON.parse(result.stdout);
+    expect(body.bearer).toBe(true);
+    expect(body.clientChain[1]).toBe(world.userCommonName);
+  });
+
+  it("sends no token with --token false and no certificate with --cert false", async () => {
+    const result = await runCli(
+      ["get", "--token", "false", "--cert", "false", `${world.server.origin}/data`],
+      { env: world.env },
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ bearer: false, clientChain: [] });
+  });
+
+  it("trusts the CA given with --ca instead of NODE_EXTRA_CA_CERTS", async () => {
+    const { NODE_EXTRA_CA_CERTS: _ca, ...env } = world.env;
+    const untrusted = await runCli(["get", `${world.server.origin}/data`], { env });
+    expect(untrusted.code).toBe(1);
+    expect(untrusted.stderr).toMatch(/--ca FILE/);
+    const trusted = await runCli(["get", "--ca", world.caFile, `${world.server.origin}/data`], {
+      env,
+    });
+    expect(errors(trusted)).toBe("");
+    expect(trusted.code).toBe(0);
+    expect(JSON.parse(trusted.stdout).bearer).toBe(true);
+  });
+
+  it("on an HTTP error prints one line with the status and URL and exits 1", async () => {
+    const url = `${world.server.origin}/missing`;
+    const result = await runCli(["get", url], { env: world.env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(errors(result)).toBe(`igwn-auth: HTTP 404 Not Found for ${url}\n`);
+  });
+
+  it("leaves no file behind when -o FILE gets an HTTP error", async () => {
+    const out = inWorld(world, "missing.out");
+    const result = await runCli(["get", "-o", out, `${world.server.origin}/missing`], {
+      env: world.env,
+    });
+    expect(result.code).toBe(1);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(world.dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+
+  it("exits 2 with --fail-if-noauth when there is no credential", async () => {
+    const result = await runCli(["get", "--fail-if-noauth", `${world.server.origin}/data`], {
+      env: bareEnv(world),
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^igwn-auth: no valid authorisation credentials found/);
+    expect(world.server.requests.at(-1)?.url).not.toBe("/data?never");
+  });
+
+  it("exits 2 on a usage error", async () => {
+    const noUrl = await runCli(["get"], { env: world.env });
+    expect(noUrl.code).toBe(2);
+    const badFlag = await runCli(["get", "--bogus", `${world.server.origin}/data`], {
+      env: world.env,
+    });
+    expect(badFlag.code).toBe(2);
+    expect(badFlag.stderr).toMatch(/unknown option '--bogus'/);
+    const both = await runCli(
+      ["get", "--no-auth", "--fail-if-noauth", `${world.server.origin}/data`],
+      { env: world.env },
+    );
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--no-auth and --fail-if-noauth cannot be used together/);
+  });
+
+  it("exits 1 with the reason when the server cannot be reached", async () => {
+    const result = await runCli(["get", "--no-auth", "https://127.0.0.1:1/data"], {
+      env: world.env,
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^igwn-auth: request to https:\/\/127\.0\.0\.1:1\/data failed: .*ECONNREFUSED/,
+    );
+  });
+
+  it("streams a 50 MB body to a file in flat memory", async () => {
+    // V8 lets its young generation grow to tens of MB before collecting the garbage a
+    // stream leaves behind; a small one keeps that noise out of the measurement, while a
+    // body held in memory would still add its 50 MB.
+    const nodeArgs = ["--max-semi-space-size=1"];
+    const small = await runCli(
+      ["get", "-o", inWorld(world, "small.json"), `${world.server.origin}/data`],
+      { env: world.env, sampleRss: true, nodeArgs },
+    );
+    expect(small.code).toBe(0);
+    const out = inWorld(world, "big.bin");
+    const big = await runCli(["get", "-o", out, `${world.server.origin}/big`], {
+      env: world.env,
+      sampleRss: true,
+      nodeArgs,
+    });
+    expect(errors(big)).toBe("");
+    expect(big.code).toBe(0);
+    expect(statSync(out).size).toBe(BIG_BYTES);
+    expect(await sha256Of(out)).toBe(bigBodySha256());
+    if (small.peakRss !== undefined && big.peakRss !== undefined) {
+      expect(big.peakRss - small.peakRss).toBeLessThan(20 * 1024 * 1024);
+    }
+  });
+});
