@@ -53,6 +53,19 @@ function checkStats(stats: Stats, what: string, path: string, maxBytes: number):
   }
 }
 
+// The stat size is only a first guess: procfs and some network file systems report 0 for
+// files with content, and a file may grow while it is read. Reads go on to the end of the
+// file, and stop one byte past the limit so that anything larger is refused, never cut short.
+function initialSize(stats: Stats, maxBytes: number): number {
+  return Math.min(Math.max(stats.size, 4096), maxBytes) + 1;
+}
+
+function grow(buffer: Buffer, maxBytes: number): Buffer {
+  const next = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+  buffer.copy(next);
+  return next;
+}
+
 function decode(buffer: Buffer, length: number): string {
   return buffer.subarray(0, length).toString("utf8");
 }
@@ -77,14 +90,16 @@ export function readCredentialFileSync(
   try {
     const stats = fstatSync(fd);
     checkStats(stats, what, path, maxBytes);
-    // Read one byte past the limit so a file that grew after fstat is still refused.
-    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    let buffer: Buffer = Buffer.alloc(initialSize(stats, maxBytes));
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) break;
+        buffer = grow(buffer, maxBytes);
+      }
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length === buffer.length) break;
     }
     if (length > maxBytes) {
       throw new IgwnAuthError(`${what} ${path} is too large (the limit is ${maxBytes} bytes)`, {
@@ -116,13 +131,16 @@ export async function readCredentialFile(
   try {
     const stats = await handle.stat();
     checkStats(stats, what, path, maxBytes);
-    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    let buffer: Buffer = Buffer.alloc(initialSize(stats, maxBytes));
     let length = 0;
     for (;;) {
+      if (length === buffer.length) {
+        if (length > maxBytes) break;
+        buffer = grow(buffer, maxBytes);
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length === buffer.length) break;
     }
     if (length > maxBytes) {
       throw new IgwnAuthError(`${what} ${path} is too large (the limit is ${maxBytes} bytes)`, {
