@@ -5,6 +5,7 @@ import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
 import { loadX509CertificateFile, type X509Credential } from "./credential.js";
 import { warnX509Retirement } from "./deprecation.js";
+import { gotCertificateOptions } from "./got-options.js";
 import { DEFAULT_TIMELEFT, validateCertificate } from "./validate.js";
 
 /** Where a discovery candidate came from, in the order they are tried. */
@@ -129,7 +130,7 @@ function asAuthError(err: unknown): IgwnAuthError {
   });
 }
 
-function check(candidate: Candidate, timeleft: number): X509CandidateReport {
+function check(candidate: Candidate, timeleft: number, usable: boolean): X509CandidateReport {
   const { source, certPath, keyPath } = candidate;
   const paths = {
     ...(certPath === undefined ? {} : { certPath }),
@@ -142,9 +143,16 @@ function check(candidate: Candidate, timeleft: number): X509CandidateReport {
   try {
     credential = loadX509CertificateFile(certPath);
     validateCertificate(credential, timeleft);
-    // As the Python package does, only check that the key can be read here; whether it
-    // matches is checked when it is put to use.
-    if (keyPath !== undefined) readCredentialFileSync(keyPath, { what: "X.509 private key file" });
+    if (usable) {
+      // The key there, unencrypted and the certificate's: what a session needs before it
+      // presents a credential it merely discovered. (Cached by file identity, so the first
+      // request reads nothing again.)
+      gotCertificateOptions(keyPath === undefined ? certPath : [certPath, keyPath]);
+    } else if (keyPath !== undefined) {
+      // As the Python package does, only check that the key can be read here; whether it
+      // matches is checked when it is put to use.
+      readCredentialFileSync(keyPath, { what: "X.509 private key file" });
+    }
   } catch (err) {
     const error = asAuthError(err);
     return {
@@ -168,8 +176,8 @@ function check(candidate: Candidate, timeleft: number): X509CandidateReport {
   };
 }
 
-function* walk(timeleft: number): Generator<X509CandidateReport> {
-  for (const candidate of candidates()) yield check(candidate, timeleft);
+function* walk(timeleft: number, usable: boolean): Generator<X509CandidateReport> {
+  for (const candidate of candidates()) yield check(candidate, timeleft, usable);
 }
 
 function checkOptions(opts: FindX509Options): { timeleft: number; onError: X509OnError } {
@@ -194,9 +202,11 @@ function checkOptions(opts: FindX509Options): { timeleft: number; onError: X509O
  * for (const c of explainX509Discovery()) console.log(c.source, c.accepted, c.reason);
  * ```
  */
-export function explainX509Discovery(opts: { timeleft?: number } = {}): X509CandidateReport[] {
-  const { timeleft } = checkOptions({ ...opts, onError: "ignore" });
-  return [...walk(timeleft)];
+export function explainX509Discovery(
+  opts: { timeleft?: number; usable?: boolean } = {},
+): X509CandidateReport[] {
+  const { timeleft } = checkOptions({ timeleft: opts.timeleft, onError: "ignore" });
+  return [...walk(timeleft, opts.usable === true)];
 }
 
 function lookedAt(reports: readonly X509CandidateReport[]): string {
@@ -226,11 +236,34 @@ function lookedAt(reports: readonly X509CandidateReport[]): string {
 export function findX509Credentials(
   opts: FindX509Options = {},
 ): string | [cert: string, key: string] {
+  return find(opts, false);
+}
+
+/**
+ * {@link findX509Credentials}, taking only a credential that can be presented as it is: a
+ * proxy file must hold its private key, and the key (in the file or beside it) must be
+ * unencrypted and match the certificate. A session that discovers a certificate uses this,
+ * so that a key-less proxy or a passphrase-protected `~/.globus/userkey.pem` is passed
+ * over (with its reason) instead of being found and then failing every request.
+ *
+ * @internal for the session resolver and `igwn-auth x509`
+ * @example
+ * ```ts
+ * const cert = findUsableX509Credentials({ onError: "ignore" });
+ * ```
+ */
+export function findUsableX509Credentials(
+  opts: FindX509Options = {},
+): string | [cert: string, key: string] {
+  return find(opts, true);
+}
+
+function find(opts: FindX509Options, usable: boolean): string | [cert: string, key: string] {
   const { timeleft, onError } = checkOptions(opts);
   warnX509Retirement();
   const seen: X509CandidateReport[] = [];
   let firstError: IgwnAuthError | undefined;
-  for (const report of walk(timeleft)) {
+  for (const report of walk(timeleft, usable)) {
     seen.push(report);
     if (report.accepted && report.certPath !== undefined) {
       return report.keyPath === undefined ? report.certPath : [report.certPath, report.keyPath];

@@ -17,6 +17,7 @@ import {
   Session,
 } from "../../src/index.js";
 import { readCredentialFile, readCredentialFileSync } from "../../src/lib/read-file.js";
+import { findUsableX509Credentials } from "../../src/x509/discovery.js";
 import { restoreEnv, setEnv, tempDir, writeFile } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import {
@@ -337,6 +338,70 @@ describe("X.509 files", () => {
     const path = writeCredentialFile(tempDir(), "x509up_nokey", proxy.certPem + user.certPem);
     return { path, user };
   }
+
+  function firstError(fn: () => unknown): IgwnAuthError {
+    try {
+      fn();
+    } catch (err) {
+      expect(err).toBeInstanceOf(IgwnAuthError);
+      leaks.error("x509 discovery", err);
+      return err as IgwnAuthError;
+    }
+    throw new Error("expected an IgwnAuthError");
+  }
+
+  it("passes over a proxy file without its private key when a usable credential is wanted", () => {
+    const { path } = proxyWithoutKey();
+    setEnv({ X509_USER_PROXY: path });
+    // findX509Credentials keeps the Python package's rule (the file's certificate is valid);
+    // the session needs more: a credential it can present.
+    expect(findX509Credentials({ onError: "ignore" })).toBe(path);
+    const err = firstError(() => findUsableX509Credentials({ onError: "raise" }));
+    expect(err.message).toContain(`'${path}' (from X509_USER_PROXY)`);
+    expect(err.message).toContain("holds no private key");
+  });
+
+  it("passes over a ~/.globus key protected by a passphrase, or one that is not the certificate's", () => {
+    const user = issueUserCertificate({ commonName: "Careful User", freshKey: true });
+    const other = issueUserCertificate({ commonName: "Other User", freshKey: true });
+    const encrypted = user.privateKey
+      .export({ type: "pkcs8", format: "pem", cipher: "aes-256-cbc", passphrase: "pw" })
+      .toString();
+    const dir = tempDir();
+    const cert = writeCredentialFile(dir, "usercert.pem", user.certPem);
+    setEnv({ X509_USER_CERT: cert, X509_USER_KEY: writeCredentialFile(dir, "enc.pem", encrypted) });
+    expect(firstError(() => findUsableX509Credentials({ onError: "raise" })).message).toContain(
+      "is encrypted with a passphrase",
+    );
+    leaks.secret(other.keyPem);
+    setEnv({ X509_USER_KEY: writeCredentialFile(dir, "other.pem", other.keyPem) });
+    expect(firstError(() => findUsableX509Credentials({ onError: "raise" })).message).toContain(
+      "does not match the certificate",
+    );
+  });
+
+  // BUG (src/session/resolver.ts, resolveCertificate): a session that discovers its
+  // certificate (cert undefined, the default) takes whatever findX509Credentials returns,
+  // and a key-less proxy (or an encrypted ~/.globus key) then fails every request — token
+  // requests included — with "holds no private key". Fix: call findUsableX509Credentials
+  // (src/x509/discovery.ts) there instead of findX509Credentials.
+  it.fails("lets a session with default discovery work when the only proxy has no key", async () => {
+    const { path } = proxyWithoutKey();
+    setEnv({ X509_USER_PROXY: path });
+    const session = new Session({ token: false, ...trustTestCa() });
+    expect(session.cert).toBeNull();
+    await session.get(`${mtls.origin}/anonymous`);
+    expect(mtls.requests[0]?.clientChain).toEqual([]);
+  });
+
+  // Same bug as above: cert: true should fail at construction, not on every request.
+  it.fails("fails cert: true at construction when the only proxy has no key", () => {
+    const { path } = proxyWithoutKey();
+    setEnv({ X509_USER_PROXY: path });
+    expect(() => new Session({ cert: true, token: false })).toThrow(
+      /could not find an RFC-3820 compliant X\.509 credential/,
+    );
+  });
 
   it("rejects a request with an explicit key-less proxy as an IgwnAuthError, not a TLS crash", async () => {
     const { path } = proxyWithoutKey();
