@@ -145,7 +145,9 @@ export function parseTokenScopes(scopes: readonly string[], wlcg: boolean): Scop
     }
     grants.push({ authz, path: normalized });
     if (wlcg) {
-      for (const alias of WLCG_COMPAT[authz] ?? []) grants.push({ authz: alias, path: normalized });
+      // Own entries only: a scope named "constructor" must not find Object.prototype's.
+      const aliases = Object.hasOwn(WLCG_COMPAT, authz) ? WLCG_COMPAT[authz] : undefined;
+      for (const alias of aliases ?? []) grants.push({ authz: alias, path: normalized });
     }
   }
   return grants;
