@@ -26,7 +26,11 @@ const COMMON_MEMBERS = ["kty", "kid", "alg", "use", "key_ops"] as const;
 export function publicJwk(value: unknown): JWK | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return undefined;
   const source = value as Record<string, unknown>;
-  const members = typeof source.kty === "string" ? PUBLIC_MEMBERS[source.kty] : undefined;
+  // Own entries only: an issuer's `"kty": "constructor"` must not find Object.prototype's.
+  const members =
+    typeof source.kty === "string" && Object.hasOwn(PUBLIC_MEMBERS, source.kty)
+      ? PUBLIC_MEMBERS[source.kty]
+      : undefined;
   if (!members) return undefined;
   const jwk: Record<string, unknown> = {};
   for (const name of [...COMMON_MEMBERS, ...members]) {
