@@ -3,9 +3,16 @@
 // A URL given with an explicit scheme (`https://`, `http://`, `gsiftp://`).
 const HAS_SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
 
-/** Strip `user:password@` so that a URL in an error message never shows a password. */
+/**
+ * Strip `user:password@` so that a URL in an error message never shows a password. The
+ * authority starts after `scheme://` or `//` (or at once, for a bare host) and, in a URL too
+ * broken to parse, its userinfo is taken to run to the last `@`: a password may hold `@`,
+ * `/` or `:` itself. Cutting too much from a message is better than showing a password.
+ */
 function withoutUserinfo(url: string): string {
-  return url.replace(/\/\/[^/@]*@/, "//");
+  const start = /^(?:[A-Za-z][A-Za-z0-9+.-]*:)?\/\//.exec(url)?.[0].length ?? 0;
+  const at = url.lastIndexOf("@");
+  return at < start ? url : url.slice(0, start) + url.slice(at + 1);
 }
 
 /**
