@@ -123,7 +123,7 @@ function x509Explicit(flags: AuthFlags, why: string): X509Diagnosis {
       return {
         mode: "explicit",
         why,
-        candidates: [{ ...base, checked: true, accepted: true, reason: `given; ${problem}` }],
+        candidates: [{ ...base, checked: true, accepted: true, reason: "given explicitly" }],
         selected,
         problem: `the certificate given is presented as is, but ${problem}`,
       };
@@ -146,7 +146,17 @@ function x509Explicit(flags: AuthFlags, why: string): X509Diagnosis {
   }
 }
 
-function diagnoseX509(flags: AuthFlags, noAuth: boolean): X509Diagnosis {
+function diagnoseX509(url: string, flags: AuthFlags, noAuth: boolean): X509Diagnosis {
+  const found = findX509(flags, noAuth);
+  if (!found.selected || new URL(url).protocol === "https:") return found;
+  return {
+    ...found,
+    selected: null,
+    problem: "plain http has no TLS, so no client certificate is presented",
+  };
+}
+
+function findX509(flags: AuthFlags, noAuth: boolean): X509Diagnosis {
   const { mode, why } = modeOf(flags.cert, "--cert", "IGWN_AUTH_UTILS_FIND_X509", noAuth);
   if (mode === "off") return { mode, why, candidates: [], selected: null };
   if (mode === "explicit") return x509Explicit(flags, why);
@@ -199,8 +209,8 @@ async function tokenExplicit(
       ...(base.issuer ? { issuer: base.issuer } : {}),
     });
     const verdict = evaluateTokenClaims(token.claims, request, Date.now() / 1000);
-    const reason = verdict.reason === null ? "given explicitly; valid" : `given; ${verdict.reason}`;
-    const candidate = { ...summariseCandidate({ source, path, accepted: true, reason, token }) };
+    const reason = verdict.reason === null ? "given explicitly, and valid" : "given explicitly";
+    const candidate = summariseCandidate({ source, path, accepted: true, reason, token });
     return {
       ...base,
       candidates: [candidate],
@@ -213,7 +223,7 @@ async function tokenExplicit(
     if (!(err instanceof IgwnAuthError)) throw err;
     return {
       ...base,
-      candidates: [{ source, path, accepted: true, reason: `given; ${err.message}` }],
+      candidates: [{ source, path, accepted: true, reason: "given explicitly" }],
       selected: { source, path, claims: {}, timeLeft: null },
       problem: `the token given is sent as is, but ${err.message}`,
     };
@@ -327,7 +337,7 @@ function credentialsOf(diagnosis: Omit<Diagnosis, "credentials">): CredentialLin
 /** Diagnose which credentials a request to `url` with these flags would carry, and why. */
 export async function diagnose(url: string, flags: AuthFlags): Promise<Diagnosis> {
   const noAuth = flags.auth === false;
-  const x509 = diagnoseX509(flags, noAuth);
+  const x509 = diagnoseX509(url, flags, noAuth);
   const token = await diagnoseToken(url, flags, noAuth);
   const netrc = diagnoseNetrc(url, token.mode, noAuth);
   const partial = { url, noAuth, x509, token, netrc };

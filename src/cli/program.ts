@@ -82,7 +82,10 @@ Examples:
 
   const token = program
     .command("token")
-    .description("show the SciToken discovery would use: where it came from, its claims, time left")
+    .description(
+      "show the SciToken discovery would use (for URL's audience, if given): where it came from, its claims, time left",
+    )
+    .argument("[url]", "the URL the token is for: its scheme and host are the audience", parseUrl)
     .option(
       "--timeleft <seconds>",
       "seconds the token must still be valid for (default 60)",
@@ -91,8 +94,8 @@ Examples:
     .option("--raw", "print the serialised token itself (a secret: handle with care)")
     .option("--json", "print JSON, for scripts");
   addDiscoveryOptions(token);
-  token.action(async (flags: TokenFlags) => {
-    await run(async () => (await import("./commands/token.js")).runToken(flags));
+  token.action(async (url: string | undefined, flags: TokenFlags) => {
+    await run(async () => (await import("./commands/token.js")).runToken(url, flags), url);
   });
 
   program

@@ -10,6 +10,8 @@ import { extraCaFromEnvironment, loadCaFile } from "./trust.js";
 /** Longest token file read (as the library's own limit). */
 const MAX_TOKEN_FILE_BYTES = 64 * 1024;
 
+const SERIALISED_TOKEN = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+
 /** Read `--token FILE`: the serialised token, used as is (SPEC §3). */
 export async function readTokenFlag(path: string): Promise<string> {
   const { text } = await readCredentialFile(path, {
@@ -21,6 +23,13 @@ export async function readTokenFlag(path: string): Promise<string> {
     throw new IgwnAuthError(`token file (--token) ${path} is empty`, {
       code: ErrorCode.INVALID_TOKEN,
     });
+  }
+  // The token is sent as is, so a wrong file (a key, a proxy) must not be sent at all.
+  if (!SERIALISED_TOKEN.test(token)) {
+    throw new IgwnAuthError(
+      `token file (--token) ${path} does not hold a serialised token (header.payload.signature)`,
+      { code: ErrorCode.INVALID_TOKEN },
+    );
   }
   return token;
 }

@@ -60,7 +60,7 @@ export function describeRequest(flags: Pick<DiscoveryFlags, "audience" | "scope"
   text: string;
 } {
   const parts = [
-    `audience ${flags.audience ? formatValue(flags.audience) : "any"}`,
+    `audience ${flags.audience ? formatValue(flags.audience) : "none given"}`,
     `scope ${flags.scope ? flags.scope.join(" ") : "any"}`,
     `issuer ${flags.issuer ? formatValue(flags.issuer) : "any"}`,
   ];

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, readdirSync, statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeCredentialFile } from "../helpers/x509-pki.js";
 import {
   BIG_BYTES,
   bareEnv,
@@ -75,6 +76,23 @@ describe("igwn-auth get", () => {
     );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ bearer: false, clientChain: [] });
+  });
+
+  it("sends netrc basic auth only with --token false", async () => {
+    const netrc = writeCredentialFile(
+      world.dir,
+      "netrc",
+      "machine 127.0.0.1 login albert password pw\n",
+    );
+    const env = { ...world.env, NETRC: netrc };
+    const tokens = await runCli(["get", "--cert", "false", `${world.server.origin}/data`], { env });
+    expect(JSON.parse(tokens.stdout)).toMatchObject({ bearer: true, basic: false });
+    const basic = await runCli(
+      ["get", "--token", "false", "--cert", "false", `${world.server.origin}/data`],
+      { env },
+    );
+    expect(basic.code).toBe(0);
+    expect(JSON.parse(basic.stdout)).toMatchObject({ bearer: false, basic: true });
   });
 
   it("trusts the CA given with --ca instead of NODE_EXTRA_CA_CERTS", async () => {
@@ -161,11 +179,22 @@ describe("igwn-auth get", () => {
       nodeArgs,
     });
     expect(errors(big)).toBe("");
+    expect(big.stderr).not.toMatch(/MiB/); // no progress bar on a pipe
     expect(big.code).toBe(0);
     expect(statSync(out).size).toBe(BIG_BYTES);
     expect(await sha256Of(out)).toBe(bigBodySha256());
     if (small.peakRss !== undefined && big.peakRss !== undefined) {
       expect(big.peakRss - small.peakRss).toBeLessThan(20 * 1024 * 1024);
     }
+  });
+
+  it("draws a progress bar with --progress, even on a pipe, and writes to a device", async () => {
+    const result = await runCli(
+      ["get", "--progress", "-o", "/dev/null", `${world.server.origin}/big?mib=5`],
+      { env: world.env },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/5\.0 MiB of 5\.0 MiB/);
+    expect(result.stderr).toMatch(/MiB\/s/);
   });
 });

@@ -57,8 +57,8 @@ export interface CliWorld {
 
 /**
  * The service: `/data` answers what it received (whether a bearer token came, which
- * client certificate), `/missing` is 404, `/big` streams {@link BIG_BYTES} with
- * backpressure, `/slow-big` the same with a pause per megabyte.
+ * client certificate), `/missing` is 404, `/big` streams {@link BIG_BYTES} (or `?mib=N`
+ * MiB) generated on the fly, with backpressure.
  */
 function serve(server: TestServer): void {
   server.handle(async (req, res, recorded) => {
@@ -69,11 +69,13 @@ function serve(server: TestServer): void {
       return;
     }
     if (path === "/big") {
+      const mib = Number(new URL(req.url ?? "/", "https://x").searchParams.get("mib") ?? 50);
+      const bytes = mib * 1024 * 1024;
       res.writeHead(200, {
         "content-type": "application/octet-stream",
-        "content-length": String(BIG_BYTES),
+        "content-length": String(bytes),
       });
-      for (let i = 0; i < BIG_BYTES / CHUNK; i++) {
+      for (let i = 0; i < bytes / CHUNK; i++) {
         if (res.destroyed) return;
         if (!res.write(bigChunk(i))) {
           await new Promise((done) => {

@@ -88,12 +88,31 @@ function credentialText(c: CredentialLine): string {
   }
 }
 
+function whyNothing(d: Diagnosis): string {
+  if (d.noAuth) return "--no-auth sends nothing";
+  const missing: string[] = [];
+  const plainHttp = new URL(d.url).protocol === "http:";
+  if (d.x509.mode !== "off" && !d.x509.selected) {
+    missing.push(plainHttp ? "plain http presents no certificate" : "no valid X.509 certificate");
+  }
+  if (d.token.mode !== "off" && !d.token.selected) {
+    const found = d.token.candidates.some((c) => c.accepted);
+    missing.push(
+      found && plainHttp
+        ? "a discovered token is not sent over plain http"
+        : "no valid token for this audience and scope (get one with htgettoken)",
+    );
+  }
+  if (d.netrc.used && !d.netrc.entry) missing.push("no netrc entry for this host");
+  if (d.x509.mode === "off" && d.token.mode === "off" && !d.netrc.used) {
+    missing.push("tokens and X.509 are off");
+  }
+  return missing.join("; ");
+}
+
 function verdict(d: Diagnosis): string[] {
   if (d.credentials.length === 0) {
-    const hint = d.noAuth
-      ? "--no-auth sends nothing"
-      : "get a token (e.g. with htgettoken) or a proxy certificate, or check the audience and scope above";
-    return [`Verdict: no credential would be sent to ${d.url} (${hint})`];
+    return [`Verdict: no credential would be sent to ${d.url} (${whyNothing(d)})`];
   }
   return [
     `Verdict: a request to ${d.url} would carry`,

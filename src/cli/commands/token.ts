@@ -1,4 +1,5 @@
 // `igwn-auth token`: which token discovery picks, where from, its claims and time left.
+import { targetAudience } from "../../scitokens/audience.js";
 import { explainScitokenDiscovery } from "../../scitokens/discover.js";
 import type { DiscoveryFlags } from "../auth-flags.js";
 import { summariseToken, tokenText } from "../describe-token.js";
@@ -14,22 +15,30 @@ export interface TokenFlags extends DiscoveryFlags {
   json?: boolean;
 }
 
-/** Run `igwn-auth token`; resolves to the exit code. */
-export async function runToken(flags: TokenFlags): Promise<ExitCodeValue> {
-  const reports = await explainScitokenDiscovery(flags.audience, flags.scope, {
+// The enforcer refuses a token restricted to an audience when none is asked for.
+const NO_AUDIENCE = /restricts the token to an audience, but none was requested/;
+
+/** Run `igwn-auth token [URL]`; resolves to the exit code. */
+export async function runToken(url: string | undefined, flags: TokenFlags): Promise<ExitCodeValue> {
+  const audience = flags.audience ?? (url === undefined ? undefined : targetAudience(url, false));
+  const reports = await explainScitokenDiscovery(audience, flags.scope, {
     ...verificationFrom(flags),
     ...(flags.issuer ? { issuer: flags.issuer } : {}),
     ...(flags.timeleft !== undefined ? { timeleft: flags.timeleft } : {}),
   });
   const chosen = reports.find((r) => r.accepted && r.token);
-  const wanted = describeRequest(flags);
+  const { text, ...wanted } = describeRequest({ ...flags, ...(audience ? { audience } : {}) });
   if (!chosen?.token) {
     if (flags.json) {
       printJson({ found: false, wanted, candidates: reports.map(summariseCandidate) });
     } else {
+      const hint = reports.some((r) => NO_AUDIENCE.test(r.reason))
+        ? ["(a token meant for one service is only valid with its URL or --audience)"]
+        : [];
       printLines([
-        `No valid SciToken found (wanted ${wanted.text}). Looked at:`,
+        `No valid SciToken found (wanted ${text}). Looked at:`,
         ...reports.map((r) => `  ${mark(false, somethingThere(r))} ${r.source}: ${r.reason}`),
+        ...hint,
       ]);
     }
     return ExitCode.NO_CREDENTIAL;

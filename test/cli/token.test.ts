@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeCredentialFile } from "../helpers/x509-pki.js";
+import { bareEnv, type CliWorld, errors, runCli, startWorld } from "./world.js";
+
+let world: CliWorld;
+
+beforeAll(async () => {
+  world = await startWorld();
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+describe("igwn-auth token", () => {
+  it("shows where the token came from, its claims and time left", async () => {
+    const result = await runCli(["token", `${world.server.origin}/data`], { env: world.env });
+    expect(errors(result)).toBe("");
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split("\n");
+    expect(lines[0]).toBe(`SciToken from $BEARER_TOKEN_FILE (${world.tokenFile})`);
+    expect(result.stdout).toMatch(new RegExp(`issuer\\s+${world.issuer.url}`));
+    expect(result.stdout).toMatch(/subject\s+albert\.einstein/);
+    expect(result.stdout).toMatch(/audience\s+https:\/\/127\.0\.0\.1\n/);
+    expect(result.stdout).toMatch(/scope\s+read:\/data/);
+    expect(result.stdout).toMatch(
+      /expires\s+\d{4}-\d\d-\d\dT[\d:]+Z \((59 min \d+ s|1 h 0 min) left\)/,
+    );
+    expect(result.stdout).toMatch(/signed with\s+RS256, key rs256-/);
+  });
+
+  it("prints claims, source and seconds left as JSON with --json", async () => {
+    const result = await runCli(["token", "--audience", "https://127.0.0.1", "--json"], {
+      env: world.env,
+    });
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({
+      found: true,
+      source: `$BEARER_TOKEN_FILE (${world.tokenFile})`,
+      path: world.tokenFile,
+      header: { alg: "RS256" },
+      claims: { iss: world.issuer.url, sub: "albert.einstein", scope: "read:/data" },
+    });
+    expect(json.timeLeft).toBeGreaterThan(3500);
+    expect(json.serialized).toBeUndefined();
+  });
+
+  it("prints the serialised token only when asked with --raw", async () => {
+    const raw = await runCli(["token", "--raw", `${world.server.origin}/`], { env: world.env });
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toBe(`${world.token}\n`);
+    const json = await runCli(["token", "--raw", "--json", `${world.server.origin}/`], {
+      env: world.env,
+    });
+    expect(JSON.parse(json.stdout).serialized).toBe(world.token);
+  });
+
+  it("lists every place it looked and exits 2 when no token fits", async () => {
+    const result = await runCli(["token", "--scope", "write:/data", `${world.server.origin}/`], {
+      env: world.env,
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(
+      /^No valid SciToken found \(wanted audience https:\/\/127\.0\.0\.1, scope write:\/data/,
+    );
+    expect(result.stdout).toMatch(/ {2}- \$SCITOKEN: not set/);
+    expect(result.stdout).toMatch(
+      new RegExp(`  ✗ \\$BEARER_TOKEN_FILE \\(${world.tokenFile}\\): .*scope`),
+    );
+    const json = await runCli(["token", "--json"], { env: bareEnv(world) });
+    expect(json.code).toBe(2);
+    const parsed = JSON.parse(json.stdout);
+    expect(parsed.found).toBe(false);
+    expect(parsed.candidates.map((c: { source: string }) => c.source)).toContain("$SCITOKEN");
+  });
+
+  it("says a token for one service needs its URL or --audience", async () => {
+    const result = await runCli(["token"], { env: world.env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/only valid with its URL or --audience/);
+  });
+
+  it("passes over a file that is not a token, naming it, and takes the next", async () => {
+    const junk = writeCredentialFile(world.dir, "junk-token", "not a token\n");
+    const result = await runCli(["token", `${world.server.origin}/`, "--json"], {
+      env: { ...world.env, SCITOKEN_FILE: junk },
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).path).toBe(world.tokenFile);
+  });
+});
+
+describe("igwn-auth x509", () => {
+  it("shows the certificate discovery picks: subject, issuer, proxy, time left", async () => {
+    const result = await runCli(["x509"], { env: world.env });
+    expect(errors(result)).toBe("");
+    expect(result.code).toBe(0);
+    const cn = world.userCommonName;
+    expect(result.stdout.split("\n")[0]).toBe(
+      `X.509 proxy certificate from X509_USER_PROXY (${world.proxyFile})`,
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`subject\\s+/DC=org/DC=cilogon/C=US/O=LIGO/CN=${cn}/CN=\\d+\\n`),
+    );
+    expect(result.stdout).toMatch(
+      new RegExp(`issuer\\s+/DC=org/DC=cilogon/C=US/O=LIGO/CN=${cn}\\n`),
+    );
+    expect(result.stdout).toMatch(/proxy\s+yes/);
+    expect(result.stdout).toMatch(/expires\s+\S+Z \((11 h \d+ min|12 h 0 min) left\)/);
+    expect(result.stdout).toMatch(/file holds\s+2 certificates and the private key/);
+  });
+
+  it("prints the same as JSON with --json", async () => {
+    const result = await runCli(["x509", "--json"], { env: world.env });
+    expect(result.code).toBe(0);
+    const json = JSON.parse(result.stdout);
+    expect(json).toMatchObject({
+      found: true,
+      source: "X509_USER_PROXY",
+      certPath: world.proxyFile,
+      isProxy: true,
+      keyType: "rsa",
+      chainLength: 2,
+      keyInFile: true,
+    });
+    expect(json.identity).toContain(world.userCommonName);
+    expect(json.timeLeft).toBeGreaterThan(11 * 3600);
+  });
+
+  it("exits 2 and lists the candidates when there is no certificate", async () => {
+    const result = await runCli(["x509"], { env: bareEnv(world) });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toMatch(/^No valid X\.509 credential found\. Looked at:/);
+    expect(result.stdout).toMatch(/ {2}- X509_USER_PROXY: X509_USER_PROXY is not set/);
+    const json = await runCli(["x509", "--json", "--timeleft", "999999"], { env: world.env });
+    expect(json.code).toBe(2);
+    const proxy = JSON.parse(json.stdout).candidates.find(
+      (c: { source: string }) => c.source === "X509_USER_PROXY",
+    );
+    expect(proxy).toMatchObject({ checked: true, accepted: false });
+  });
+});
