@@ -68,7 +68,10 @@ function netrcSection(d: Diagnosis): string[] {
     : netrc.used
       ? "used, as tokens are off"
       : "not used: netrc is only used when tokens are off (--token false)";
-  return [`netrc (basic auth): ${status}`, `  ${netrc.entry ? "✓" : "-"} ${netrc.reason}`];
+  return [
+    `netrc (basic auth): ${status}`,
+    `  ${mark(netrc.used && netrc.entry !== null, netrc.entry !== null)} ${netrc.reason}`,
+  ];
 }
 
 function credentialText(c: CredentialLine): string {
