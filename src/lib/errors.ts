@@ -43,6 +43,7 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
  * ```
  */
 export class IgwnAuthError extends Error {
+  /** Always `"IgwnAuthError"`, so errors can be told apart after serialisation. */
   override readonly name = "IgwnAuthError";
   /** A stable machine-readable code, one of {@link ErrorCode}. */
   readonly code: ErrorCodeValue;

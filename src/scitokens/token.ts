@@ -2,24 +2,38 @@ import { inspect } from "node:util";
 
 /** The claims of a SciToken / WLCG token (the JWT payload). */
 export interface TokenClaims {
+  /** Issuer: the URL whose published keys sign the token. */
   iss?: string;
+  /** Subject: who the token was issued to. */
   sub?: string;
+  /** Audience: the service(s) the token is for, or `"ANY"`. */
   aud?: string | string[];
+  /** Expiry, in seconds since the Unix epoch. */
   exp?: number;
+  /** Not valid before, in seconds since the Unix epoch. */
   nbf?: number;
+  /** Issued at, in seconds since the Unix epoch. */
   iat?: number;
+  /** A unique identifier of the token. */
   jti?: string;
+  /** Space-separated scopes, `authz[:path]` (e.g. `read:/frames`). */
   scope?: string;
+  /** Scopes as a list (legacy SciTokens 1.0). */
   scp?: string[];
+  /** Token profile version, e.g. `scitoken:2.0`. */
   ver?: string;
+  /** WLCG token profile version, e.g. `1.0`. */
   "wlcg.ver"?: string;
   [claim: string]: unknown;
 }
 
 /** The protected header of a token. */
 export interface TokenHeader {
+  /** Signature algorithm, e.g. `RS256` or `ES256`. */
   alg: string;
+  /** Which of the issuer's keys signed the token. */
   kid?: string;
+  /** Media type, usually `JWT`. */
   typ?: string;
   [name: string]: unknown;
 }
@@ -65,14 +79,17 @@ export class SciToken {
     return typeof this.claims.exp === "number" ? this.claims.exp - now : Number.POSITIVE_INFINITY;
   }
 
+  /** Header and claims for `JSON.stringify`; the serialised token shows as `[redacted]`. */
   toJSON(): object {
     return { header: this.header, claims: this.claims, serialized: "[redacted]" };
   }
 
+  /** `SciToken(iss=…, sub=…)`: never the serialised token. */
   toString(): string {
     return `SciToken(iss=${String(this.claims.iss)}, sub=${String(this.claims.sub)})`;
   }
 
+  /** What `util.inspect` and `console.log` show: header and claims, the token redacted. */
   [inspect.custom](): string {
     return `SciToken ${inspect({ header: this.header, claims: this.claims, serialized: "[redacted]" })}`;
   }

@@ -34,9 +34,14 @@ export interface AuthPlan {
 export interface ResolveContext {
   /** Strategies registered under `AUTH_STRATEGIES`, applied after the built-ins. */
   extraStrategies?: readonly AuthStrategy[];
+  /** How discovered tokens are verified (issuer CA, public key, timeouts). */
   tokenVerification?: DeserializeOptions;
-  /** The discovery cache token strategies share (one per session keeps it warm). */
+  /**
+   * The discovery cache token strategies share (one per session keeps it warm).
+   * @internal
+   */
   discovery?: ScitokenDiscovery;
+  /** Send discovered credentials over plain `http:` to hosts that are not loopback. */
   allowInsecureTransport?: boolean;
 }
 
@@ -101,7 +106,9 @@ export class AuthResolver {
 
   /** X.509: an explicit credential, or discovery (`true`: required; `undefined`/`null`: best effort). */
   resolveCertificate(cert: AuthOptions["cert"]): {
+    /** The credential to present, or `null`. */
     cert: X509CredentialPath | null;
+    /** `true` when discovery found nothing, so a later request may search again. */
     certDiscoverable: boolean;
   } {
     if (cert === false) return { cert: null, certDiscoverable: false };

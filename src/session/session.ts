@@ -240,6 +240,7 @@ export class Session {
     return this.request("HEAD", url, options);
   }
 
+  /** A summary for `JSON.stringify`: the URL, certificate path and strategy names, no secret. */
   toJSON(): object {
     const strategy = this.#plan.strategy;
     return {
@@ -250,6 +251,7 @@ export class Session {
     };
   }
 
+  /** What `util.inspect` and `console.log` show: {@link Session.toJSON}. */
   [inspect.custom](): string {
     return `Session ${inspect(this.toJSON())}`;
   }

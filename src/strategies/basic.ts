@@ -5,7 +5,9 @@ import type { AuthRequest, AuthStrategy } from "./types.js";
 
 /** `username:password` credentials for HTTP basic auth. */
 export interface BasicCredentials {
+  /** The user name. */
   readonly username: string;
+  /** The password: a secret, never logged. */
   readonly password: string;
 }
 
@@ -24,6 +26,7 @@ export function basicAuthorizationHeader(username: string, password: string): st
  * ```
  */
 export class BasicAuthStrategy implements AuthStrategy {
+  /** Always `"basic"`. */
   readonly name = "basic";
   readonly #header: string;
   /** The user name (not secret). */
@@ -54,10 +57,12 @@ export class BasicAuthStrategy implements AuthStrategy {
     request.headers.authorization = this.#header;
   }
 
+  /** The user name for `JSON.stringify`; the password shows as `[redacted]`. */
   toJSON(): object {
     return { name: this.name, username: this.username };
   }
 
+  /** What `util.inspect` shows: {@link BasicAuthStrategy.toJSON}. */
   [inspect.custom](): string {
     return `BasicAuthStrategy { username: ${inspect(this.username)}, password: [redacted] }`;
   }

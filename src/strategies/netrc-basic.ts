@@ -15,6 +15,7 @@ import type { AuthRequest, AuthStrategy } from "./types.js";
  * ```
  */
 export class NetrcBasicStrategy implements AuthStrategy {
+  /** Always `"netrc"`. */
   readonly name = "netrc";
   /** Looks credentials up per host, so the origin guard may ask it about any hop. */
   readonly hostScoped = true;

@@ -9,5 +9,6 @@ import type { AuthStrategy } from "./types.js";
  * ```
  */
 export class NoAuthStrategy implements AuthStrategy {
+  /** Always `"none"`. */
   readonly name = "none";
 }

@@ -28,7 +28,10 @@ export interface ScitokenStrategyOptions {
   verification?: DeserializeOptions;
   /** Send a discovered token over plain HTTP to a non-loopback host. Default `false`. */
   allowInsecureTransport?: boolean;
-  /** The discovery cache to use; by default one shared per process. */
+  /**
+   * The discovery cache to use; by default one shared per process.
+   * @internal
+   */
   discovery?: ScitokenDiscovery;
 }
 
@@ -53,12 +56,17 @@ function toList(value: string | string[] | undefined): string[] | undefined {
  * ```
  */
 export class ScitokenStrategy implements AuthStrategy {
+  /** Always `"scitoken"`. */
   readonly name = "scitoken";
   /** The token setting: an explicit token, `true`, or `null` for best-effort discovery. */
   readonly token: SciToken | string | boolean | null;
+  /** The audiences discovery requires; `undefined`: each request URL's own. */
   readonly audience: string[] | undefined;
+  /** The scopes discovery requires; `undefined`: any. */
   readonly scope: string[] | undefined;
+  /** The issuers discovery accepts; `undefined`: any. */
   readonly issuer: string[] | undefined;
+  /** Seconds a discovered token must still be valid for. */
   readonly timeleft: number;
   readonly #header: string | undefined;
   readonly #allowInsecureTransport: boolean;
@@ -97,7 +105,15 @@ export class ScitokenStrategy implements AuthStrategy {
    * Discover the token this strategy would send to `url` (`undefined` when none is valid).
    * Explicit tokens are not looked up.
    */
-  async find(url?: string | URL): Promise<{ token: SciToken; source: string } | undefined> {
+  async find(url?: string | URL): Promise<
+    | {
+        /** The token found. */
+        token: SciToken;
+        /** Where it was found, e.g. `$BEARER_TOKEN_FILE (/run/user/1000/bt_u1000)`. */
+        source: string;
+      }
+    | undefined
+  > {
     if (!this.#discovery) {
       if (this.#verification) {
         this.#discovery = new ScitokenDiscovery(this.#verification);
@@ -157,6 +173,7 @@ export class ScitokenStrategy implements AuthStrategy {
     request.headers.authorization = `Bearer ${found.token.serialized}`;
   }
 
+  /** The settings for `JSON.stringify`; an explicit token shows as `[redacted]`. */
   toJSON(): object {
     return {
       name: this.name,
@@ -167,6 +184,7 @@ export class ScitokenStrategy implements AuthStrategy {
     };
   }
 
+  /** What `util.inspect` shows: {@link ScitokenStrategy.toJSON}. */
   [inspect.custom](): string {
     return `ScitokenStrategy ${inspect(this.toJSON())}`;
   }

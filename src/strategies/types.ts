@@ -32,6 +32,7 @@ export interface AuthRequest {
  * ```
  */
 export interface AuthStrategy {
+  /** A short name for logs and `session.toJSON()`, e.g. `"scitoken"`. */
   readonly name: string;
   /** got options this strategy adds to every request it serves (e.g. https.certificate/key). */
   gotOptions?(): OptionsInit | undefined;

@@ -19,6 +19,7 @@ export type X509CredentialPath = string | readonly [cert: string, key: string];
  * ```
  */
 export class X509Strategy implements AuthStrategy {
+  /** Always `"x509"`. */
   readonly name = "x509";
   /** The credential path (or pair) this strategy presents. */
   readonly cert: X509CredentialPath;

@@ -19,6 +19,7 @@ function certificateDate(cert: X509Certificate, which: "validFrom" | "validTo"):
   return native instanceof Date ? native : new Date(cert[which]);
 }
 
+/** What an {@link X509Credential} is made of (see {@link X509Credential.fromPem}). */
 export interface X509CredentialInit {
   /** Where the credential was read from, if it came from a file. */
   path?: string;
@@ -187,6 +188,7 @@ export class X509Credential {
     };
   }
 
+  /** What `util.inspect` shows: {@link X509Credential.toJSON}, never the key. */
   [inspect.custom](_depth: number, options: object): string {
     return `X509Credential ${inspect(this.toJSON(), options)}`;
   }

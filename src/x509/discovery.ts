@@ -17,6 +17,7 @@ export type X509CandidateSource =
 
 /** What discovery made of one candidate (see {@link explainX509Discovery}). */
 export interface X509CandidateReport {
+  /** Which place this is, in discovery order. */
   readonly source: X509CandidateSource;
   /** The certificate (or proxy) file, when the source named one. */
   readonly certPath?: string;
@@ -37,6 +38,7 @@ export interface X509CandidateReport {
 /** How {@link findX509Credentials} treats a candidate that is present but not valid. */
 export type X509OnError = "ignore" | "warn" | "raise";
 
+/** Options of {@link findX509Credentials}. */
 export interface FindX509Options {
   /** The minimum remaining lifetime, in seconds (default 600). */
   timeleft?: number;
