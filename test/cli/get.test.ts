@@ -162,6 +162,43 @@ describe("igwn-auth get", () => {
     );
   });
 
+  it("gives up on a stalled transfer after --timeout, leaving no partial file", async () => {
+    const out = inWorld(world, "stalled.bin");
+    const started = Date.now();
+    const result = await runCli(
+      ["get", "--timeout", "0.5", "-o", out, `${world.server.origin}/stall`],
+      { env: world.env },
+    );
+    expect(result.code).toBe(1);
+    expect(errors(result)).toMatch(
+      /^igwn-auth: request to .*\/stall failed: Timeout awaiting 'socket'/,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(world.dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+
+  it("removes the partial file when interrupted", async () => {
+    const out = inWorld(world, "interrupted.bin");
+    const result = await runCli(["get", "-o", out, `${world.server.origin}/stall`], {
+      env: world.env,
+      onSpawn: (child) => {
+        // Interrupt once the first megabyte is on disk.
+        const poll = setInterval(() => {
+          const part = readdirSync(world.dir).find((n) => n.startsWith(".interrupted.bin."));
+          if (part && statSync(inWorld(world, part)).size >= 1024 * 1024) {
+            clearInterval(poll);
+            child.kill("SIGINT");
+          }
+        }, 20);
+        child.once("close", () => clearInterval(poll));
+      },
+    });
+    expect(result.signal).toBe("SIGINT");
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(world.dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+  });
+
   it("streams a 50 MB body to a file in flat memory", async () => {
     // V8 lets its young generation grow to tens of MB before collecting the garbage a
     // stream leaves behind; a small one keeps that noise out of the measurement, while a

@@ -1,7 +1,7 @@
 // A small world for the CLI tests: a token issuer and an HTTPS service on loopback, a CA
 // file the child trusts, a token file and a proxy file in a temp folder, and a way to
 // run `node dist/cli/main.js` as a child process against them.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -58,7 +58,7 @@ export interface CliWorld {
 /**
  * The service: `/data` answers what it received (whether a bearer token came, which
  * client certificate), `/missing` is 404, `/big` streams {@link BIG_BYTES} (or `?mib=N`
- * MiB) generated on the fly, with backpressure.
+ * MiB) generated on the fly, with backpressure; `/stall` sends 1 MiB of 10 and stops.
  */
 function serve(server: TestServer): void {
   server.handle(async (req, res, recorded) => {
@@ -66,6 +66,13 @@ function serve(server: TestServer): void {
     if (path === "/missing") {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not here");
+      return;
+    }
+    if (path === "/stall") {
+      // Headers and 1 MiB of a promised 10 MiB, then nothing until the client gives up.
+      res.writeHead(200, { "content-length": String(10 * 1024 * 1024) });
+      res.write(Buffer.alloc(1024 * 1024, 1));
+      await new Promise((done) => res.once("close", done));
       return;
     }
     if (path === "/big") {
@@ -144,6 +151,8 @@ export function bareEnv(world: CliWorld): NodeJS.ProcessEnv {
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the child, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** Peak resident memory of the child in bytes, when sampled (Linux only). */
@@ -170,6 +179,8 @@ export function runCli(
     timeoutMs?: number;
     /** Flags for node itself, before the script. */
     nodeArgs?: string[];
+    /** Called with the child once it is started (to signal it, say). */
+    onSpawn?: (child: ChildProcess) => void;
   } = {},
 ): Promise<CliResult> {
   if (!existsSync(CLI)) {
@@ -180,6 +191,7 @@ export function runCli(
       env: options.env ?? process.env,
       stdio: ["ignore", "pipe", "pipe"],
     });
+    options.onSpawn?.(child);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (text: string) => {
@@ -197,10 +209,16 @@ export function runCli(
       : undefined;
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 15_000);
     child.on("error", fail);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
       if (sampler) clearInterval(sampler);
-      done({ code, stdout, stderr, ...(peakRss !== undefined ? { peakRss } : {}) });
+      done({
+        code,
+        signal,
+        stdout,
+        stderr,
+        ...(peakRss !== undefined ? { peakRss } : {}),
+      });
     });
   });
 }

@@ -1,7 +1,7 @@
 // `igwn-auth get URL`: an authenticated GET streamed to stdout or a file. The body is
 // never held in memory: got's stream is piped with backpressure, so a multi-GB frame file
 // downloads in constant memory.
-import { createWriteStream } from "node:fs";
+import { createWriteStream, rmSync } from "node:fs";
 import { chmod, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
@@ -65,9 +65,10 @@ async function toFile(body: Readable, path: string): Promise<void> {
     return;
   }
   const temp = join(dirname(target), `.${basename(target)}.${process.pid}.part`);
+  // Interrupted: remove the partial file, then die of the same signal (the listener is gone).
   const onSignal = (signal: NodeJS.Signals) => {
-    body.destroy();
-    void rm(temp, { force: true }).finally(() => process.kill(process.pid, signal));
+    rmSync(temp, { force: true });
+    process.kill(process.pid, signal);
   };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
