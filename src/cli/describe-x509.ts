@@ -1,6 +1,8 @@
 // What the CLI shows of an X.509 credential: names, dates and kind, never the key.
 import type { X509Credential } from "../x509/credential.js";
+import type { X509CandidateReport } from "../x509/discovery.js";
 import { formatInstant, formatTimeLeft, table } from "./format.js";
+import { mark } from "./output.js";
 
 /** A certificate as `--json` shows it. */
 export interface X509Summary {
@@ -72,4 +74,36 @@ export function x509Text(summary: X509Summary): string[] {
     `X.509 ${summary.isProxy ? "proxy " : ""}certificate from ${x509Where(summary)}`,
     ...table(rows),
   ];
+}
+
+/** A discovery candidate as `--json` shows it. */
+export function summariseX509Candidate(report: X509CandidateReport, chosen: boolean) {
+  return {
+    source: report.source,
+    ...(report.certPath !== undefined ? { certPath: report.certPath } : {}),
+    ...(report.keyPath !== undefined ? { keyPath: report.keyPath } : {}),
+    checked: report.checked,
+    accepted: chosen,
+    reason:
+      report.accepted && !chosen ? `${report.reason}, but an earlier one is used` : report.reason,
+  };
+}
+
+/** The candidate discovery takes: the first accepted one. */
+export function chosenX509(
+  reports: readonly X509CandidateReport[],
+): X509CandidateReport | undefined {
+  return reports.find((r) => r.accepted && r.credential);
+}
+
+/** Candidate lines, `✓`/`✗`/`-` then where and why. */
+export function x509CandidateLines(
+  reports: readonly X509CandidateReport[],
+  indent = "  ",
+): string[] {
+  const chosen = chosenX509(reports);
+  return reports.map((r) => {
+    const summary = summariseX509Candidate(r, r === chosen);
+    return `${indent}${mark(summary.accepted, r.checked)} ${x509Where(r)}: ${summary.reason}`;
+  });
 }
