@@ -51,9 +51,64 @@ export function redactGotOptions(options: unknown): void {
   }
 }
 
+interface ResponseLike {
+  statusCode?: number;
+  statusMessage?: string;
+  url?: string;
+  redirectUrls?: readonly URL[];
+  headers?: Record<string, unknown>;
+  body?: unknown;
+  rawBody?: { length: number };
+}
+
+function bodySize(response: ResponseLike): string | undefined {
+  const body = response.rawBody ?? response.body;
+  if (body === undefined || body === null) return undefined;
+  if (typeof body === "string") return `<${Buffer.byteLength(body)} bytes>`;
+  if (typeof (body as { length?: unknown }).length === "number") {
+    return `<${(body as { length: number }).length} bytes>`;
+  }
+  return "<body>";
+}
+
+/**
+ * Give a got response an `util.inspect` view of what came back — status, URL, redirects,
+ * response headers, body size — and nothing of the request that produced it: Node's
+ * `ClientRequest` keeps the raw request head (the `Authorization` header among it) in
+ * `_header`, got's request keeps the options (TLS key included), and a plain
+ * `console.log(response)` prints them all.
+ *
+ * @example
+ * ```ts
+ * hooks: { afterResponse: [(response) => redactResponseInspection(response)] }
+ * ```
+ */
+export function redactResponseInspection<R extends object>(response: R): R {
+  Object.defineProperty(response, inspect.custom, {
+    enumerable: false,
+    configurable: true,
+    value(this: ResponseLike, _depth: number, options: object) {
+      const view: Record<string, unknown> = {
+        statusCode: this.statusCode,
+        statusMessage: this.statusMessage,
+        url: this.url,
+      };
+      if (this.redirectUrls && this.redirectUrls.length > 0) {
+        view.redirectUrls = this.redirectUrls.map(String);
+      }
+      view.headers = this.headers;
+      const size = bodySize(this);
+      if (size !== undefined) view.body = size;
+      return `Response ${inspect(view, options)}`;
+    },
+  });
+  return response;
+}
+
 /**
  * Make an error from got safe to log: scrub its request options (shared with its
- * response) and give it an `util.inspect` view without the request internals.
+ * response), and give it and its response `util.inspect` views without the request
+ * internals.
  */
 export function redactGotError<E extends Error>(error: E): E {
   const record = error as unknown as Mutable;
@@ -61,6 +116,7 @@ export function redactGotError<E extends Error>(error: E): E {
   const response = record.response as Mutable | undefined;
   const request = response?.request as Mutable | undefined;
   if (request && request.options !== record.options) redactGotOptions(request.options);
+  if (response && typeof response === "object") redactResponseInspection(response);
   Object.defineProperty(error, inspect.custom, {
     enumerable: false,
     configurable: true,

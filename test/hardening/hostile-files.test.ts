@@ -374,6 +374,7 @@ describe("X.509 files", () => {
       "is encrypted with a passphrase",
     );
     leaks.secret(other.keyPem);
+    leaks.public(other.certPem, user.certPem);
     setEnv({ X509_USER_KEY: writeCredentialFile(dir, "other.pem", other.keyPem) });
     expect(firstError(() => findUsableX509Credentials({ onError: "raise" })).message).toContain(
       "does not match the certificate",
@@ -419,6 +420,7 @@ describe("X.509 files", () => {
     const user = issueUserCertificate({ commonName: "Windows Editor" });
     const proxy = issueProxyCertificate(user);
     leaks.secret(proxy.keyPem);
+    leaks.public(proxy.certPem, user.certPem);
     const text = proxyFileText(proxy, user).replace(/\n/g, eol);
     const path = writeCredentialFile(tempDir(), "x509up_crlf", text);
     expect(loadX509CertificateFile(path).certificates).toHaveLength(2);
@@ -436,6 +438,7 @@ describe("X.509 files", () => {
   it("presents a certificate and key pair written with CRLF line endings", async () => {
     const user = issueUserCertificate({ commonName: "Pair Editor", keyType: "ec" });
     leaks.secret(user.keyPem);
+    leaks.public(user.certPem);
     const dir = tempDir();
     const cert = writeCredentialFile(dir, "usercert.pem", user.certPem.replace(/\n/g, "\r\n"));
     const key = writeCredentialFile(dir, "userkey.pem", user.keyPem.replace(/\n/g, "\r\n"));

@@ -476,7 +476,10 @@ describe("PEM files", () => {
   const proxy = issueProxyCertificate(user);
   const proxyText = proxyFileText(proxy, user);
   const fingerprints = [proxy.x509.fingerprint256, user.x509.fingerprint256];
-  beforeAll(() => leaks.secret(proxy.keyPem));
+  beforeAll(() => {
+    leaks.secret(proxy.keyPem);
+    leaks.public(proxy.certPem, user.certPem);
+  });
 
   const pemish = fc.oneof(
     anyText,
