@@ -42,11 +42,17 @@ export { NoAuthStrategy } from "./strategies/no-auth.js";
 export { ScitokenStrategy, type ScitokenStrategyOptions } from "./strategies/scitoken.js";
 export type { AuthRequest, AuthStrategy } from "./strategies/types.js";
 export { type X509CredentialPath, X509Strategy } from "./strategies/x509.js";
-export { loadX509CertificateFile, X509Credential } from "./x509/credential.js";
+export {
+  loadX509CertificateFile,
+  X509Credential,
+  type X509CredentialInit,
+} from "./x509/credential.js";
 export {
   explainX509Discovery,
   type FindX509Options,
   findX509Credentials,
   type X509CandidateReport,
+  type X509CandidateSource,
+  type X509OnError,
 } from "./x509/discovery.js";
 export { type CertificateInput, isValidCertificate, validateCertificate } from "./x509/validate.js";
