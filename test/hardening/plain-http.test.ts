@@ -4,7 +4,7 @@
 // that merely look local are remote. (test/session/token-discovery.test.ts covers the basic
 // discovered-token cases; this goes further.)
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IgwnAuthError, Session } from "../../src/index.js";
+import { get, IgwnAuthError, type ModuleRequestOptions, Session } from "../../src/index.js";
 import { isInsecureTransport, isLoopbackHost } from "../../src/lib/origin.js";
 import { restoreEnv, setEnv, tempDir, writeFile } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
@@ -131,6 +131,35 @@ describe("discovered credentials over plain HTTP", () => {
     expect(err.message).toContain(`no valid authorisation credentials found for http://${REMOTE}:`);
     leaks.error("failIfNoauth over http", err);
     expect(http.requests).toHaveLength(0);
+  });
+});
+
+describe("module-level requests", () => {
+  // BUG (src/session/requests.ts): the one-off Session of get()/request() is made from the
+  // auth options only, so the session settings — allowInsecureTransport, tokenVerification,
+  // raiseForStatus — go on to got, which rejects with "Unexpected option:
+  // allowInsecureTransport". A module-level caller cannot opt in (or verify tokens with a
+  // CA). Fix: split with splitSessionOptions and give the settings to the one-off Session:
+  // `const { auth, settings, got } = splitSessionOptions(rest);
+  //  new Session({ ...auth, ...settings, url: String(url) })`.
+  it.fails("lets get() opt in to plain HTTP with allowInsecureTransport", async () => {
+    discoverable();
+    const res = await get(remote("/module"), {
+      dnsLookup,
+      token: false,
+      cert: false,
+      allowInsecureTransport: true,
+    } as ModuleRequestOptions);
+    expect(res.statusCode).toBe(200);
+    expect(http.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from("alice:alice-netrc-pw").toString("base64")}`,
+    );
+  });
+
+  it("sends no discovered credential over plain HTTP from get() by default", async () => {
+    discoverable();
+    await get(remote("/module"), { dnsLookup, token: false, cert: false });
+    expect(http.requests[0]?.headers.authorization).toBeUndefined();
   });
 });
 
