@@ -6,6 +6,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type AuthStrategy, IgwnAuthError, Session } from "../../src/index.js";
 import { restoreEnv, setEnv, tempDir, writeFile } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
+import {
+  issueProxyCertificate,
+  issueUserCertificate,
+  testUserCa,
+  writeProxyFile,
+} from "../helpers/x509-pki.js";
 import { type DualRequest, type DualServer, startDualServer } from "./fixtures/dual-server.js";
 import { LeakWatch, rejectionOf } from "./fixtures/leaks.js";
 import { type LocalSigner, localSigner } from "./fixtures/tokens.js";
@@ -197,6 +203,32 @@ describe("https → http on the same host and port", () => {
     expect(err.name).toBe("RequestError");
     leaks.error("reset after downgrade", err);
     expect(dual.requests.filter((r) => r.scheme === "http").map(credentials)).toEqual([{}, {}, {}]);
+  });
+});
+
+describe("the X.509 client certificate on redirects", () => {
+  it("is presented to a redirect target on another origin too (public, as in the Python package); its key stays here", async () => {
+    const user = issueUserCertificate({ commonName: "Travelling Proxy" });
+    const proxy = issueProxyCertificate(user);
+    const path = writeProxyFile(tempDir(), proxy, [user]);
+    leaks.secret(proxy.keyPem);
+    leaks.public(proxy.certPem, user.certPem);
+    const a = await startServer({ requestCert: true, clientCa: [testUserCa().certPem] });
+    const b = await startServer({
+      host: "localhost",
+      requestCert: true,
+      clientCa: [testUserCa().certPem],
+    });
+    try {
+      a.handle((_req, res) => res.writeHead(302, { location: `${b.origin}/elsewhere` }).end());
+      b.handle((_req, res) => res.end("ok"));
+      await session({ cert: path, token }).get(`${a.origin}/start`);
+      expect(a.requests[0]?.clientChain[1]).toBe(user.commonName);
+      expect(b.requests[0]?.clientChain[1]).toBe(user.commonName);
+      expect(b.requests[0]?.headers.authorization).toBeUndefined();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
   });
 });
 
