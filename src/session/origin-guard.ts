@@ -1,4 +1,10 @@
-import type { BeforeErrorHook, BeforeRedirectHook, BeforeRequestHook, Hooks } from "got";
+import type {
+  AfterResponseHook,
+  BeforeErrorHook,
+  BeforeRedirectHook,
+  BeforeRequestHook,
+  Hooks,
+} from "got";
 
 type HopOptions = Parameters<BeforeRequestHook>[0];
 
@@ -6,7 +12,7 @@ import { inspect } from "node:util";
 import { debug } from "../lib/debug.js";
 import { IgwnAuthError } from "../lib/errors.js";
 import { originOf } from "../lib/origin.js";
-import { redactGotError } from "../lib/redact.js";
+import { redactGotError, redactResponseInspection } from "../lib/redact.js";
 import type { GuardedAuthRequest } from "../strategies/hop.js";
 import type { AuthStrategy } from "../strategies/types.js";
 import type { AuthOptions } from "./options.js";
@@ -30,6 +36,8 @@ export class RequestAuth {
 /** Per-request state shared by every hop and retry of one request. */
 class HopState {
   leftOrigin = false;
+  /** Set once a hop went from https to http: no credential goes on such a chain again. */
+  downgraded = false;
   previousUrl: URL | undefined;
   lastUrl: URL | undefined;
   /** Header names strategies wrote on the last hop: removed before the next one. */
@@ -126,9 +134,13 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
 
     const origin = originOf(url);
     if (state.lastUrl && originOf(state.lastUrl) !== origin) {
-      // got strips these only on a host or port change, not on https → http.
+      // got strips these only on a host or port change, not on https → http; and Node
+      // rebuilds an Authorization header from credentials written in the URL.
       delete headers.authorization;
       delete headers.cookie;
+      options.username = "";
+      options.password = "";
+      if (state.lastUrl.protocol === "https:" && url.protocol === "http:") state.downgraded = true;
     }
     if (origin !== originOf(state.originalUrl)) state.leftOrigin = true;
     state.lastUrl = url;
@@ -142,7 +154,8 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
       sameOrigin,
       ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
     };
-    for (const strategy of state.plan.strategies) {
+    const strategies = state.downgraded ? [] : state.plan.strategies;
+    for (const strategy of strategies) {
       const { written, removed } = await runStrategy(strategy, { ...request, headers });
       for (const name of removed) delete headers[name];
       for (const [name, value] of written) {
@@ -193,9 +206,13 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     return error;
   };
 
+  // Node keeps the raw request headers on response.req: keep them out of util.inspect.
+  const afterResponse: AfterResponseHook = (response) => redactResponseInspection(response);
+
   return {
     beforeRequest: [beforeRequest],
     beforeRedirect: [beforeRedirect],
+    afterResponse: [afterResponse],
     beforeError: [beforeError],
   };
 }

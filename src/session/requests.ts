@@ -1,9 +1,11 @@
 import type { CancelableRequest, Response } from "got";
-import { type RequestOptions, type SessionOptions, splitAuthOptions } from "./options.js";
+import { type RequestOptions, type SessionOptions, splitSessionOptions } from "./options.js";
 import { Session } from "./session.js";
 
 /** Options of a module-level request: a request's options, plus an optional session. */
-export interface ModuleRequestOptions extends RequestOptions {
+export interface ModuleRequestOptions
+  extends RequestOptions,
+    Pick<SessionOptions, "raiseForStatus" | "tokenVerification" | "allowInsecureTransport"> {
   /** Use this session instead of making a one-off one. */
   session?: Session;
 }
@@ -25,10 +27,10 @@ export function request(
 ): CancelableRequest<Response<string>> {
   const { session, ...rest } = options;
   if (session) return session.request(method, url, rest);
-  const { auth, got } = splitAuthOptions(rest);
+  const { auth, settings, got } = splitSessionOptions(rest);
   let oneOff: Session;
   try {
-    oneOff = new Session({ ...auth, url: String(url) } as SessionOptions);
+    oneOff = new Session({ ...auth, ...settings, url: String(url) });
   } catch (err) {
     // Every failure of a request, option errors included, arrives as a rejection.
     return Promise.reject(err) as CancelableRequest<Response<string>>;

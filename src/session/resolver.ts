@@ -11,7 +11,7 @@ import { isAuthStrategy } from "../strategies/plain-object.js";
 import { ScitokenStrategy } from "../strategies/scitoken.js";
 import type { AuthStrategy } from "../strategies/types.js";
 import { type X509CredentialPath, X509Strategy } from "../strategies/x509.js";
-import { findX509Credentials } from "../x509/discovery.js";
+import { findUsableX509Credentials } from "../x509/discovery.js";
 import { type AuthOptions, type BasicAuthInput, validateAuthOptions } from "./options.js";
 
 /** The credentials chosen for a session or a request, and how to apply them. */
@@ -116,7 +116,9 @@ export class AuthResolver {
       return { cert: cert as X509CredentialPath, certDiscoverable: false };
     }
     try {
-      return { cert: findX509Credentials({ onError: "ignore" }), certDiscoverable: false };
+      // A session needs a credential it can present: a proxy without its key, or with an
+      // encrypted or mismatched one, is passed over here (unlike findX509Credentials).
+      return { cert: findUsableX509Credentials({ onError: "ignore" }), certDiscoverable: false };
     } catch (err) {
       if (cert === true || !(err instanceof IgwnAuthError)) throw err;
       return { cert: null, certDiscoverable: true };

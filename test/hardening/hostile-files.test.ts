@@ -386,7 +386,7 @@ describe("X.509 files", () => {
   // and a key-less proxy (or an encrypted ~/.globus key) then fails every request — token
   // requests included — with "holds no private key". Fix: call findUsableX509Credentials
   // (src/x509/discovery.ts) there instead of findX509Credentials.
-  it.fails("lets a session with default discovery work when the only proxy has no key", async () => {
+  it("lets a session with default discovery work when the only proxy has no key", async () => {
     const { path } = proxyWithoutKey();
     setEnv({ X509_USER_PROXY: path });
     const session = new Session({ token: false, ...trustTestCa() });
@@ -396,7 +396,7 @@ describe("X.509 files", () => {
   });
 
   // Same bug as above: cert: true should fail at construction, not on every request.
-  it.fails("fails cert: true at construction when the only proxy has no key", () => {
+  it("fails cert: true at construction when the only proxy has no key", () => {
     const { path } = proxyWithoutKey();
     setEnv({ X509_USER_PROXY: path });
     expect(() => new Session({ cert: true, token: false })).toThrow(

@@ -142,7 +142,7 @@ describe("module-level requests", () => {
   // CA). Fix: split with splitSessionOptions and give the settings to the one-off Session:
   // `const { auth, settings, got } = splitSessionOptions(rest);
   //  new Session({ ...auth, ...settings, url: String(url) })`.
-  it.fails("lets get() opt in to plain HTTP with allowInsecureTransport", async () => {
+  it("lets get() opt in to plain HTTP with allowInsecureTransport", async () => {
     discoverable();
     const res = await get(remote("/module"), {
       dnsLookup,

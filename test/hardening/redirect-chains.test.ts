@@ -120,7 +120,7 @@ describe("https → http on the same host and port", () => {
   // https → http downgrade. Fix: in the guard, once a chain has gone from https: to http:,
   // run no strategy on that or any later hop (or: NetrcBasicStrategy.authorize returns when
   // request.url.protocol === "http:" and the original or previous hop was https:).
-  it.fails("keeps a netrc password off the http hop", async () => {
+  it("keeps a netrc password off the http hop", async () => {
     discoverable();
     downgrade();
     await session({ token: false }).get(`${dual.https}/start`);
@@ -146,7 +146,7 @@ describe("https → http on the same host and port", () => {
   // origin differs from the previous hop's, also set options.username = "" and
   // options.password = "" (got's setters clear them from options.url too), as got does for
   // a host change.
-  it.fails("keeps credentials written in the URL off the http hop", async () => {
+  it("keeps credentials written in the URL off the http hop", async () => {
     downgrade();
     const port = new URL(dual.https).port;
     await session({ token: false }).get(`https://carol:url-userinfo-pw@127.0.0.1:${port}/start`);

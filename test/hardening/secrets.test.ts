@@ -272,7 +272,7 @@ describe("errors and warnings", () => {
   // request head in `_header`, and got's `request.options.headers` keeps it too. Fix: an
   // `afterResponse` hook in createOriginGuardHooks that calls `redactResponseInspection`
   // (src/lib/redact.ts) on the response and returns it.
-  it.fails("shows no token in util.inspect of a successful response", async () => {
+  it("shows no token in util.inspect of a successful response", async () => {
     const response = await new Session({ token, cert: false, ...trustTestCa() }).get(
       `${server.origin}/ok`,
     );
