@@ -23,6 +23,12 @@ import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guar
 import { type AuthPlan, AuthResolver } from "./resolver.js";
 import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
 
+/**
+ * Unattended batch jobs must not hang on a dead server: give up when a connection cannot
+ * be made in 30 s or goes silent for 5 minutes. got's `timeout` option overrides these.
+ */
+const DEFAULT_TIMEOUT = { lookup: 30_000, connect: 30_000, secureConnect: 30_000, socket: 300_000 };
+
 /** HTTP methods a {@link Session} offers as shortcuts. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
@@ -86,7 +92,7 @@ export class Session {
 
     const hooks = createOriginGuardHooks((overrides, url) => this.#planFor(overrides, url));
     this.got = got.extend(
-      { throwHttpErrors: settings.raiseForStatus ?? true },
+      { throwHttpErrors: settings.raiseForStatus ?? true, timeout: DEFAULT_TIMEOUT },
       gotOptions as ExtendOptions,
       { hooks },
     );
