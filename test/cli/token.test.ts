@@ -1,3 +1,4 @@
+import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeCredentialFile } from "../helpers/x509-pki.js";
 import { bareEnv, type CliWorld, errors, runCli, startWorld } from "./world.js";
@@ -138,5 +139,24 @@ describe("igwn-auth x509", () => {
       (c: { source: string }) => c.source === "X509_USER_PROXY",
     );
     expect(proxy).toMatchObject({ checked: true, accepted: false });
+  });
+
+  it("passes over a proxy without its key, as a Session would", async () => {
+    // The proxy certificate alone: valid dates, but nothing a Session could present.
+    const certOnly = world.proxyFile.replace(/x509up[^/]*$/, "cert-only.pem");
+    const text = readFileSync(world.proxyFile, "utf8").replace(
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----\n?/,
+      "",
+    );
+    writeFileSync(certOnly, text, { mode: 0o600 });
+    const result = await runCli(["x509", "--json"], {
+      env: { ...bareEnv(world), X509_USER_PROXY: certOnly },
+    });
+    expect(result.code).toBe(2);
+    const proxy = JSON.parse(result.stdout).candidates.find(
+      (c: { source: string }) => c.source === "X509_USER_PROXY",
+    );
+    expect(proxy).toMatchObject({ checked: true, accepted: false });
+    expect(proxy.reason).toMatch(/key/i);
   });
 });

@@ -18,9 +18,11 @@ export interface X509Flags {
 
 /** Run `igwn-auth x509`; resolves to the exit code. */
 export async function runX509(flags: X509Flags): Promise<ExitCodeValue> {
-  const reports = explainX509Discovery(
-    flags.timeleft !== undefined ? { timeleft: flags.timeleft } : {},
-  );
+  // `usable`: report what a Session would present, not merely what looks valid.
+  const reports = explainX509Discovery({
+    usable: true,
+    ...(flags.timeleft !== undefined ? { timeleft: flags.timeleft } : {}),
+  });
   const chosen = chosenX509(reports);
   if (!chosen?.credential) {
     if (flags.json) {

@@ -58,7 +58,7 @@ function findX509(flags: AuthFlags, noAuth: boolean): X509Diagnosis {
   const { mode, why } = modeOf(flags.cert, "--cert", "IGWN_AUTH_UTILS_FIND_X509", noAuth);
   if (mode === "off") return { mode, why, candidates: [], selected: null };
   if (mode === "explicit") return x509Explicit(flags, why);
-  const reports = explainX509Discovery({ timeleft: DEFAULT_TIMELEFT });
+  const reports = explainX509Discovery({ timeleft: DEFAULT_TIMELEFT, usable: true });
   const chosen = chosenX509(reports);
   return {
     mode,
