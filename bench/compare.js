@@ -19,6 +19,7 @@ const [candidate, which = "B,C,D,E", roundsArg = "8", concurrencyArg = "32"] =
 if (!candidate) throw new Error("usage: node bench/compare.js <candidate dist folder> [rows]");
 const rounds = Number(roundsArg);
 const concurrency = Number(concurrencyArg);
+const SLICE_MS = Number(process.env.BENCH_SLICE_MS ?? 500);
 const bench = await startBench();
 const builds = [bench.sessionRows()];
 for (const [i, folder] of candidate.split(",").entries()) {
@@ -42,7 +43,7 @@ const samples = Object.fromEntries(rows.map((r) => [r.id, { rps: [], cpuUs: [] }
 for (const row of rows) await throughput(() => row.get(row.url), concurrency, 300);
 for (let round = 0; round < rounds; round++) {
   for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
-    const { rps, cpuUs } = await throughput(() => row.get(row.url), concurrency, 500);
+    const { rps, cpuUs } = await throughput(() => row.get(row.url), concurrency, SLICE_MS);
     samples[row.id].rps.push(rps);
     samples[row.id].cpuUs.push(cpuUs);
   }

@@ -9,13 +9,14 @@
 // the rounds it spoils. Then: discovery checks and micro-benchmarks, `new Session()`, heap
 // over 10 000 requests (bench/memory.js) and the cold start of the package against got.
 //
-// Tuning (environment): BENCH_ROUNDS (10), BENCH_MS_C32 (750), BENCH_MS_C1 (350),
+// Tuning (environment): BENCH_ROUNDS (9), BENCH_MS_C32 (750), BENCH_MS_C1 (300),
 // BENCH_COLD_RUNS (6), BENCH_QUICK=1 (a fast smoke run, numbers not meaningful),
 // BENCH_STRICT=1 (exit 1 when a target is missed), BENCH_DIST (measure another build).
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { Options } from "got";
 import { dist, startBench } from "./harness.js";
 import {
   coldStarts,
@@ -28,8 +29,8 @@ import {
 
 const quick = process.env.BENCH_QUICK === "1";
 const setting = (name, normal, fast) => Number(process.env[name] ?? (quick ? fast : normal));
-const ROUNDS = setting("BENCH_ROUNDS", 10, 2);
-const MS = { 32: setting("BENCH_MS_C32", 750, 200), 1: setting("BENCH_MS_C1", 350, 100) };
+const ROUNDS = setting("BENCH_ROUNDS", 9, 2);
+const MS = { 32: setting("BENCH_MS_C32", 750, 200), 1: setting("BENCH_MS_C1", 300, 100) };
 const COLD_RUNS = setting("BENCH_COLD_RUNS", 6, 2);
 const CONCURRENCY = [1, 32];
 const MEMORY_REQUESTS = 10_000;
@@ -167,6 +168,28 @@ const sessionConfigs = {
   "X.509 proxy path": { cert: fx.proxyPath, token: false },
   "netrc (token: false)": { token: false },
 };
+// The Session's own per-request work, without the network: its got hooks called on a got
+// Options object as got would call them, minus making that Options object. Machine load
+// barely moves this number, so it is the one to watch for regressions.
+const hookUs = {};
+for (const row of rows.filter((r) => r.get.session)) {
+  const url = row.url;
+  const defaults = row.get.session.got.defaults.options;
+  const { beforeRequest = [], afterResponse = [] } = defaults.hooks;
+  const response = () => ({ statusCode: 200, headers: {}, url, redirectUrls: [] });
+  const n = quick ? 500 : 5000;
+  const optionsOnly = await microsPerCall(
+    () => new Options(url, { method: "GET", context: {} }, defaults),
+    n,
+  );
+  const withHooks = await microsPerCall(async () => {
+    const options = new Options(url, { method: "GET", context: {} }, defaults);
+    for (const hook of beforeRequest) await hook(options, { retryCount: 0 });
+    for (const hook of afterResponse) await hook(response(), () => undefined);
+  }, n);
+  hookUs[row.id] = withHooks - optionsOnly;
+}
+
 const constructionUs = {};
 for (const [name, options] of Object.entries(sessionConfigs)) {
   constructionUs[name] = microsPerSyncCall(() => new pkg.Session(options), quick ? 200 : 2000);
@@ -307,6 +330,9 @@ lines.push(
   `| \`ScitokenStrategy.authorize\`, warm (per request) | ${fmt(authorizeUs, 2)} µs/call | |`,
   `| \`ScitokenDiscovery.find\`, token file changed | ${fmt(findChangedUs, 1)} µs/call (${changedLoads}/${changedN} reloads) | re-read and re-verified |`,
   `| \`findScitoken\` (no cache: reads and verifies every call; keys cached) | ${fmt(findScitokenUs, 1)} µs/call | |`,
+  `| Session's own hooks per request, no network (B, C, D, E) | ${Object.values(hookUs)
+    .map((us) => fmt(us, 1))
+    .join(", ")} µs | |`,
   ...Object.entries(constructionUs).map(
     ([name, us]) => `| \`new Session()\`, ${name} | ${fmt(us, 1)} µs | |`,
   ),
@@ -354,6 +380,7 @@ const results = {
     findScitokenUs,
     ...discoveryChecks,
   },
+  sessionHooksUsPerRequest: hookUs,
   sessionConstructionUs: constructionUs,
   memory,
   coldStart: coldResult,
