@@ -71,6 +71,28 @@ function bodySize(response: ResponseLike): string | undefined {
   return "<body>";
 }
 
+function inspectResponse(this: ResponseLike, _depth: number, options: object): string {
+  const view: Record<string, unknown> = {
+    statusCode: this.statusCode,
+    statusMessage: this.statusMessage,
+    url: this.url,
+  };
+  if (this.redirectUrls && this.redirectUrls.length > 0) {
+    view.redirectUrls = this.redirectUrls.map(String);
+  }
+  view.headers = this.headers;
+  const size = bodySize(this);
+  if (size !== undefined) view.body = size;
+  return `Response ${inspect(view, options)}`;
+}
+
+// One descriptor for every response: this runs once per response on the hot path.
+const INSPECT_RESPONSE: PropertyDescriptor = {
+  enumerable: false,
+  configurable: true,
+  value: inspectResponse,
+};
+
 /**
  * Give a got response an `util.inspect` view of what came back — status, URL, redirects,
  * response headers, body size — and nothing of the request that produced it: Node's
@@ -84,24 +106,7 @@ function bodySize(response: ResponseLike): string | undefined {
  * ```
  */
 export function redactResponseInspection<R extends object>(response: R): R {
-  Object.defineProperty(response, inspect.custom, {
-    enumerable: false,
-    configurable: true,
-    value(this: ResponseLike, _depth: number, options: object) {
-      const view: Record<string, unknown> = {
-        statusCode: this.statusCode,
-        statusMessage: this.statusMessage,
-        url: this.url,
-      };
-      if (this.redirectUrls && this.redirectUrls.length > 0) {
-        view.redirectUrls = this.redirectUrls.map(String);
-      }
-      view.headers = this.headers;
-      const size = bodySize(this);
-      if (size !== undefined) view.body = size;
-      return `Response ${inspect(view, options)}`;
-    },
-  });
+  Object.defineProperty(response, inspect.custom, INSPECT_RESPONSE);
   return response;
 }
 

@@ -1,8 +1,9 @@
 // Load and judge each discovery candidate in turn: the one walk behind findScitoken,
 // explainScitokenDiscovery and the discovery cache. Internal.
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { fingerprintOfPath, fingerprintOfStats } from "../lib/fingerprint.js";
 import { readCredentialFile } from "../lib/read-file.js";
-import { type Candidate, fingerprintOfPath, fingerprintOfStats } from "./candidates.js";
+import type { Candidate } from "./candidates.js";
 import { type DeserializeOptions, deserializeToken, MAX_TOKEN_BYTES } from "./deserialize.js";
 import { type ClaimsRequest, evaluateTokenClaims } from "./enforce.js";
 import type { SciToken } from "./token.js";

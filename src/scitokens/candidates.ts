@@ -1,7 +1,8 @@
 // Where a SciToken may be, in the order discovery looks: the list both findScitoken and the
 // discovery cache walk. Internal.
-import { readdirSync, type Stats, statSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fingerprintOfPath } from "../lib/fingerprint.js";
 import { bearerTokenFileName } from "./bearer-token-file.js";
 
 /**
@@ -41,25 +42,6 @@ export interface CandidateList {
   readonly condorDir?: { readonly path: string; readonly fingerprint: string };
   /** Index of the first `$_CONDOR_CREDS` candidate (those before it do not depend on it). */
   readonly condorStart: number;
-}
-
-/**
- * A cheap identity for a file's current content: device, inode, size, and modification
- * and change times. A rename over the path changes the inode; a rewrite in place changes
- * the times (and usually the size).
- */
-export function fingerprintOfStats(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}:${stats.ctimeMs}`;
-}
-
-/** {@link fingerprintOfStats} of whatever is at `path` now (`absent` when nothing is). */
-export function fingerprintOfPath(path: string): string {
-  try {
-    const stats = statSync(path, { throwIfNoEntry: false });
-    return stats ? fingerprintOfStats(stats) : "absent";
-  } catch (err) {
-    return `error:${(err as NodeJS.ErrnoException).code ?? "unknown"}`;
-  }
 }
 
 /** A snapshot of everything in the environment that decides where discovery looks. */

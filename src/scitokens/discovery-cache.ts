@@ -1,12 +1,9 @@
 // Per-request SciToken discovery at near-zero cost when nothing changed: the hot path of
 // every request a Session makes with token discovery. Internal.
+
+import { fingerprintOfPath } from "../lib/fingerprint.js";
 import { type CandidateOutcome, type WalkCounters, walkCandidates } from "./candidate-walk.js";
-import {
-  type CandidateList,
-  discoveryEnvSnapshot,
-  fingerprintOfPath,
-  listCandidates,
-} from "./candidates.js";
+import { type CandidateList, discoveryEnvSnapshot, listCandidates } from "./candidates.js";
 import type { DeserializeOptions } from "./deserialize.js";
 import { type ClaimsRequest, claimsRequest } from "./enforce.js";
 import type { SciToken } from "./token.js";

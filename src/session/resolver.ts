@@ -1,7 +1,6 @@
 import "../lib/reflect.js";
 import { injectable } from "tsyringe";
 import { envFlag } from "../lib/env.js";
-import { IgwnAuthError } from "../lib/errors.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
 import type { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
 import { SciToken } from "../scitokens/token.js";
@@ -12,6 +11,7 @@ import { ScitokenStrategy } from "../strategies/scitoken.js";
 import type { AuthStrategy } from "../strategies/types.js";
 import { type X509CredentialPath, X509Strategy } from "../strategies/x509.js";
 import { findUsableX509Credentials } from "../x509/discovery.js";
+import { discoverX509ForSession } from "../x509/session-discovery.js";
 import { type AuthOptions, type BasicAuthInput, validateAuthOptions } from "./options.js";
 
 /** The credentials chosen for a session or a request, and how to apply them. */
@@ -115,14 +115,13 @@ export class AuthResolver {
     if (typeof cert === "string" || Array.isArray(cert)) {
       return { cert: cert as X509CredentialPath, certDiscoverable: false };
     }
-    try {
+    if (cert === true) {
       // A session needs a credential it can present: a proxy without its key, or with an
-      // encrypted or mismatched one, is passed over here (unlike findX509Credentials).
+      // encrypted or mismatched one, is passed over (unlike findX509Credentials).
       return { cert: findUsableX509Credentials({ onError: "ignore" }), certDiscoverable: false };
-    } catch (err) {
-      if (cert === true || !(err instanceof IgwnAuthError)) throw err;
-      return { cert: null, certDiscoverable: true };
     }
+    const found = discoverX509ForSession();
+    return { cert: found, certDiscoverable: found === null };
   }
 
   /** Explicit `auth`, else tokens unless `token: false`, else netrc. */

@@ -98,7 +98,9 @@ export class ScitokenStrategy implements AuthStrategy {
   /** The audience discovery requires for a URL: the configured one, else the URL's own. */
   audienceFor(url: string | URL | undefined): string[] | undefined {
     if (this.audience) return this.audience;
-    return url === undefined ? undefined : targetAudience(String(url), false);
+    if (url === undefined) return undefined;
+    // A parsed URL already has what targetAudience derives: scheme and host, no port.
+    return url instanceof URL ? [`${url.protocol}//${url.hostname}`] : targetAudience(url, false);
   }
 
   /**

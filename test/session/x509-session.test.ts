@@ -68,6 +68,19 @@ describe("Session with X.509 credentials", () => {
     expect(leaves).toEqual([undefined, "Late Proxy", "Late Proxy"]);
   });
 
+  it("notices a proxy written where a variable already pointed, on the next request", async () => {
+    const dir = tempDir();
+    const path = `${dir}/x509up_later`;
+    setEnv({ X509_USER_PROXY: path });
+    const session = new Session({ token: false, ...trustTestCa() });
+    await session.get(`${mtls.origin}/before`);
+    const user = issueUserCertificate({ commonName: "Written Later" });
+    writeProxyFile(dir, issueProxyCertificate(user), [user], "x509up_later");
+    await session.get(`${mtls.origin}/after`);
+    const leaves = mtls.requests.map((r) => r.clientChain[0]?.split("/")[0]);
+    expect(leaves).toEqual([undefined, "Written Later"]);
+  });
+
   it("rejects a request when the explicit certificate file is missing", async () => {
     const session = new Session({
       token: false,
