@@ -74,16 +74,17 @@ function assertSafe(path: string, stats: Stats): void {
  *   cannot be read (`ERR_FILE_READ`, e.g. a directory) or cannot be parsed (`ERR_INVALID_NETRC`).
  */
 export function loadNetrcFile(path: string): Netrc | null {
-  let stats: Stats;
+  let stats: Stats | undefined;
   try {
-    stats = statSync(path);
-  } catch (err) {
-    if (isMissing(err)) {
-      cache.delete(path);
-      return null;
-    }
+    // No exception for a missing file: most users have no netrc, and this runs per hop.
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch {
     // Let the read below describe the problem.
     return readAndParse(path);
+  }
+  if (stats === undefined) {
+    cache.delete(path);
+    return null;
   }
   const cached = cache.get(path);
   if (cached !== undefined && sameIdentity(cached.identity, identityOf(stats))) {

@@ -71,13 +71,30 @@ function hostOf(url: string | URL): string | null {
   return host === "" ? null : host;
 }
 
+// Answers per parsed file (a new parse is a new object, so a changed file starts afresh):
+// a host with no entry of its own would otherwise normalise every machine name per hop.
+const answers = new WeakMap<Netrc, Map<string, NetrcEntry | undefined>>();
+const MAX_HOSTS = 256;
+
 function entryFor(netrc: Netrc, host: string): NetrcEntry | undefined {
-  const exact = netrc.machines.get(host);
-  if (exact !== undefined) return exact;
-  for (const [name, entry] of netrc.machines) {
-    if (normaliseHost(name) === host) return entry;
+  let known = answers.get(netrc);
+  if (known?.has(host)) return known.get(host);
+  let entry = netrc.machines.get(host);
+  if (entry === undefined) {
+    for (const [name, candidate] of netrc.machines) {
+      if (normaliseHost(name) === host) {
+        entry = candidate;
+        break;
+      }
+    }
   }
-  return netrc.default;
+  entry ??= netrc.default;
+  if (!known || known.size >= MAX_HOSTS) {
+    known = new Map();
+    answers.set(netrc, known);
+  }
+  known.set(host, entry);
+  return entry;
 }
 
 /**
