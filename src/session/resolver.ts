@@ -105,7 +105,10 @@ export class AuthResolver {
   }
 
   /** X.509: an explicit credential, or discovery (`true`: required; `undefined`/`null`: best effort). */
-  resolveCertificate(cert: AuthOptions["cert"]): {
+  resolveCertificate(
+    cert: AuthOptions["cert"],
+    options: { fileCheckMs?: number } = {},
+  ): {
     /** The credential to present, or `null`. */
     cert: X509CredentialPath | null;
     /** `true` when discovery found nothing, so a later request may search again. */
@@ -120,7 +123,7 @@ export class AuthResolver {
       // encrypted or mismatched one, is passed over (unlike findX509Credentials).
       return { cert: findUsableX509Credentials({ onError: "ignore" }), certDiscoverable: false };
     }
-    const found = discoverX509ForSession();
+    const found = discoverX509ForSession(options);
     return { cert: found, certDiscoverable: found === null };
   }
 

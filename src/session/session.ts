@@ -111,7 +111,8 @@ export class Session {
       if (!this.#plan.certDiscoverable) return this.#plan;
       // As the Python package: a session that found no certificate searches again for
       // every request, so a proxy created after the session was made is used.
-      const { cert } = this.#resolver.resolveCertificate(null);
+      // Per request the candidate files are looked at again at most once a second.
+      const { cert } = this.#resolver.resolveCertificate(null, { fileCheckMs: 1000 });
       if (!cert) return this.#plan;
       return {
         ...this.#plan,

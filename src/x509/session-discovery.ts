@@ -13,15 +13,22 @@ type Found = string | [cert: string, key: string];
 const RECHECK_MS = 60_000;
 
 interface Memo {
-  readonly key: string;
+  readonly env: string;
+  readonly files: string;
   readonly found: Found | null;
   readonly until: number;
+  filesCheckedAt: number;
 }
 
 let memo: Memo | undefined;
 
-/** Everything best-effort discovery depends on: the variables, and every candidate file. */
-function dependencies(): string {
+function environment(): string {
+  const env = process.env;
+  return `${env.X509_USER_CERT}\0${env.X509_USER_KEY}\0${env.X509_USER_PROXY}\0${env.HOME}`;
+}
+
+/** The identity of every candidate file discovery would look at. */
+function candidateFiles(): string {
   const env = process.env;
   const paths = [
     env.X509_USER_CERT,
@@ -38,20 +45,32 @@ function dependencies(): string {
 /**
  * Best-effort X.509 discovery for a Session's requests (`cert` unset): the usable
  * credential, or `null`. A session that found none searches again on every request, as
- * the Python package does; this remembers the answer until a variable or a candidate file
- * changes (a few `stat` calls), so a request costs no file read and no certificate parse.
+ * the Python package does; this remembers the answer until a variable changes (noticed at
+ * once) or a candidate file changes (noticed by a `stat`, made at most every `fileCheckMs`:
+ * per request, a few `stat` calls cost more than the rest of the auth hooks together), so
+ * a request costs no file read and no certificate parse.
  *
  * @internal
  */
-export function discoverX509ForSession(now: number = Date.now()): Found | null {
-  const key = dependencies();
-  if (memo && memo.key === key && now < memo.until) return memo.found;
+export function discoverX509ForSession(
+  options: { fileCheckMs?: number; now?: number } = {},
+): Found | null {
+  const now = options.now ?? Date.now();
+  const env = environment();
+  if (memo && memo.env === env && now < memo.until) {
+    if (now - memo.filesCheckedAt < (options.fileCheckMs ?? 0)) return memo.found;
+    if (candidateFiles() === memo.files) {
+      memo.filesCheckedAt = now;
+      return memo.found;
+    }
+  }
+  const files = candidateFiles();
   let found: Found | null = null;
   try {
     found = findUsableX509Credentials({ onError: "ignore" });
   } catch (err) {
     if (!(err instanceof IgwnAuthError)) throw err;
   }
-  memo = { key, found, until: now + RECHECK_MS };
+  memo = { env, files, found, until: now + RECHECK_MS, filesCheckedAt: now };
   return found;
 }
