@@ -3,16 +3,20 @@
 // are deliberately not judged here: isValidToken must be able to load an expired token to
 // report it as invalid.
 import type { KeyObject } from "node:crypto";
-import { type CryptoKey, compactVerify, type JWK, errors as joseErrors } from "jose";
+import type { CryptoKey, JWK } from "jose";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFile } from "../lib/read-file.js";
-import { defaultKeyCacheDir } from "./keys/disk-cache.js";
 import { explicitPublicKey } from "./keys/explicit-key.js";
-import { issuerPublicKeys } from "./keys/store.js";
 import { SciToken, type TokenClaims, type TokenHeader } from "./token.js";
 
 // For tests: forget the issuer keys held in memory (the on-disk cache is left alone).
 export { clearKeyCache } from "./keys/memory-cache.js";
+
+// jose and the issuer key store (HTTP, disk cache) load on first use: importing the package
+// stays cheap, and a session with an explicit token never loads them.
+let jose: Promise<typeof import("jose")> | undefined;
+let keyStore: Promise<typeof import("./keys/store.js")> | undefined;
+let keyCacheDir: Promise<typeof import("./keys/disk-cache.js")> | undefined;
 
 /** Signature algorithms accepted: asymmetric only, never `none` or HMAC. */
 export const SUPPORTED_ALGORITHMS = [
@@ -170,7 +174,7 @@ function resolveOptions(opts: DeserializeOptions) {
     timeout,
     insecure: opts.insecure === true,
     ca: opts.ca,
-    cacheDir: opts.cacheDir === undefined ? defaultKeyCacheDir() : opts.cacheDir,
+    cacheDir: opts.cacheDir,
   };
 }
 
@@ -180,6 +184,8 @@ async function verifyWithAny(
   signer: string,
   source: string,
 ): Promise<void> {
+  jose ??= import("jose");
+  const { compactVerify, errors: joseErrors } = await jose;
   let lastError: unknown;
   for (const key of keys) {
     try {
@@ -218,10 +224,19 @@ async function deserialize(
     if (typeof iss !== "string" || iss === "") {
       throw invalid(`${source} has no issuer (iss) to fetch its signing key from`);
     }
+    keyStore ??= import("./keys/store.js");
+    keyCacheDir ??= import("./keys/disk-cache.js");
+    const [{ issuerPublicKeys }, { defaultKeyCacheDir }] = await Promise.all([
+      keyStore,
+      keyCacheDir,
+    ]);
     const keys = await issuerPublicKeys(
       iss,
       { alg: token.header.alg, kid: token.header.kid },
-      options,
+      {
+        ...options,
+        cacheDir: options.cacheDir === undefined ? defaultKeyCacheDir() : options.cacheDir,
+      },
     );
     await verifyWithAny(token, keys, `the keys of issuer ${iss}`, source);
   }

@@ -4,6 +4,7 @@ import type {
   BeforeRedirectHook,
   BeforeRequestHook,
   Hooks,
+  OptionsInit,
 } from "got";
 
 type HopOptions = Parameters<BeforeRequestHook>[0];
@@ -91,6 +92,17 @@ async function runStrategy(
   return { written, removed };
 }
 
+/**
+ * Put a strategy's got options on this request. The TLS credential (the common case) is
+ * set directly: a general `merge` costs more than the rest of a request's auth work.
+ */
+function applyGotOptions(options: HopOptions, extra: OptionsInit): void {
+  const keys = Object.keys(extra);
+  if (keys.length === 1 && keys[0] === "https" && extra.https) {
+    options.https = { ...options.https, ...extra.https };
+  } else options.merge(extra);
+}
+
 function valueKey(value: string | string[]): string {
   return Array.isArray(value) ? value.join("\n") : value;
 }
@@ -125,7 +137,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
       context[HOP_STATE] = state;
       for (const strategy of state.plan.strategies) {
         const extra = strategy.gotOptions?.();
-        if (extra) options.merge(extra);
+        if (extra) applyGotOptions(options, extra);
       }
     }
     const headers = options.headers as Headers;

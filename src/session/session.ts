@@ -25,9 +25,11 @@ import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
 
 /**
  * Unattended batch jobs must not hang on a dead server: give up when a connection cannot
- * be made in 30 s or goes silent for 5 minutes. got's `timeout` option overrides these.
+ * be made in 30 s or goes silent for 5 minutes (a stalled TLS handshake included). Each
+ * kind of got timeout costs every request, so only these two. got's `timeout` option
+ * overrides them.
  */
-const DEFAULT_TIMEOUT = { lookup: 30_000, connect: 30_000, secureConnect: 30_000, socket: 300_000 };
+const DEFAULT_TIMEOUT = { connect: 30_000, socket: 300_000 };
 
 /** HTTP methods a {@link Session} offers as shortcuts. */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";

@@ -404,7 +404,7 @@ describe("secrets", () => {
 describe("timeouts", () => {
   it("has connection and stall timeouts by default, which got's timeout option overrides", () => {
     const defaults = new Session({ cert: false }).got.defaults.options.timeout;
-    expect(defaults).toMatchObject({ connect: 30_000, secureConnect: 30_000, socket: 300_000 });
+    expect(defaults).toMatchObject({ connect: 30_000, socket: 300_000 });
     const custom = new Session({ cert: false, timeout: { socket: 1000, request: 5000 } }).got
       .defaults.options.timeout;
     expect(custom).toMatchObject({ connect: 30_000, socket: 1000, request: 5000 });
