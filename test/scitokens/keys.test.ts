@@ -2,7 +2,7 @@
 // real issuer on loopback. Date is faked where time must pass; timers and sockets stay real.
 import { generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
+import { ErrorCode } from "../../src/lib/errors.js";
 import { deserializeToken } from "../../src/scitokens/deserialize.js";
 import {
   type CachedKeySet,
@@ -15,22 +15,8 @@ import {
   issuerKeyState,
 } from "../../src/scitokens/keys/memory-cache.js";
 import { SciToken } from "../../src/scitokens/token.js";
+import { rejection } from "../helpers/errors.js";
 import { startIssuer, type TestIssuer } from "../helpers/issuer.js";
-
-async function rejection(fn: () => Promise<unknown>, code: string, secret: string) {
-  const err = await fn().then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(IgwnAuthError);
-  expect((err as IgwnAuthError).code).toBe(code);
-  for (const part of [secret, ...secret.split(".")]) {
-    if (part.length > 8) expect((err as Error).message).not.toContain(part);
-  }
-  return err as IgwnAuthError;
-}
 
 let issuer: TestIssuer;
 // Memory only here: the disk cache has its own file, and must not hide network behaviour.

@@ -6,29 +6,10 @@ import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
 import { deserializeToken, loadTokenFile } from "../../src/scitokens/deserialize.js";
 import { clearKeyCache } from "../../src/scitokens/keys/memory-cache.js";
 import { SciToken } from "../../src/scitokens/token.js";
+import { rejection } from "../helpers/errors.js";
 import { startIssuer, type TestIssuer } from "../helpers/issuer.js";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-
-/** Run `fn`, expect an IgwnAuthError with `code` whose message never contains `secret`. */
-async function rejection(fn: () => Promise<unknown>, code: string, secret?: string) {
-  const err = await fn().then(
-    () => {
-      throw new Error("expected a rejection");
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(IgwnAuthError);
-  expect((err as IgwnAuthError).code).toBe(code);
-  if (secret) {
-    expect((err as Error).message).not.toContain(secret);
-    // Not even the signature or payload part alone.
-    for (const part of secret.split(".")) {
-      if (part.length > 8) expect((err as Error).message).not.toContain(part);
-    }
-  }
-  return err as IgwnAuthError;
-}
 
 let issuer: TestIssuer;
 let cacheDir: string;
