@@ -1,6 +1,6 @@
 // Run the built `igwn-auth` command as a user would, as a child process.
-import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { runNode } from "../testing/child-process.js";
 
 /** dist/cli/main.js, beside this file's dist/demo folder. */
 export const CLI_PATH = fileURLToPath(new URL("../cli/main.js", import.meta.url));
@@ -12,28 +12,10 @@ export interface CliOutcome {
 }
 
 /** Run `igwn-auth …args` with `env`; resolves when it exits (killed after 20 s). */
-export function runIgwnAuth(args: readonly string[], env: NodeJS.ProcessEnv): Promise<CliOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_PATH, ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+export async function runIgwnAuth(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<CliOutcome> {
+  const { code, stdout, stderr } = await runNode([CLI_PATH, ...args], { env });
+  return { code, stdout, stderr };
 }

@@ -1,10 +1,11 @@
 // A small world for the CLI tests: a token issuer and an HTTPS service on loopback, a CA
 // file the child trusts, a token file and a proxy file in a temp folder, and a way to
 // run `node dist/cli/main.js` as a child process against them.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { runNode } from "../../src/testing/child-process.js";
 import { tempDir } from "../helpers/env.js";
 import { startServer, type TestServer } from "../helpers/https-server.js";
 import { startIssuer, type TestIssuer } from "../helpers/issuer.js";
@@ -171,7 +172,7 @@ function peakRssOf(pid: number): number | undefined {
 }
 
 /** Run the CLI with `args`; with `sampleRss`, sample the child's peak resident memory. */
-export function runCli(
+export async function runCli(
   args: string[],
   options: {
     env?: NodeJS.ProcessEnv;
@@ -186,41 +187,21 @@ export function runCli(
   if (!existsSync(CLI)) {
     throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
   }
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
-      env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    options.onSpawn?.(child);
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
-    let peakRss: number | undefined;
-    const sampler = options.sampleRss
-      ? setInterval(() => {
-          const rss = child.pid === undefined ? undefined : peakRssOf(child.pid);
-          if (rss !== undefined) peakRss = Math.max(peakRss ?? 0, rss);
-        }, 10)
-      : undefined;
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 15_000);
-    child.on("error", fail);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (sampler) clearInterval(sampler);
-      done({
-        code,
-        signal,
-        stdout,
-        stderr,
-        ...(peakRss !== undefined ? { peakRss } : {}),
-      });
-    });
-  });
+  let peakRss: number | undefined;
+  let sampler: NodeJS.Timeout | undefined;
+  const outcome = await runNode([...(options.nodeArgs ?? []), CLI, ...args], {
+    ...(options.env ? { env: options.env } : {}),
+    timeoutMs: options.timeoutMs ?? 15_000,
+    onSpawn(child) {
+      options.onSpawn?.(child);
+      if (!options.sampleRss) return;
+      sampler = setInterval(() => {
+        const rss = child.pid === undefined ? undefined : peakRssOf(child.pid);
+        if (rss !== undefined) peakRss = Math.max(peakRss ?? 0, rss);
+      }, 10);
+    },
+  }).finally(() => clearInterval(sampler));
+  return { ...outcome, ...(peakRss !== undefined ? { peakRss } : {}) };
 }
 
 /** stderr without the warning lines (the X.509 retirement notice comes with every proxy). */

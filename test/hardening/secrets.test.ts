@@ -4,7 +4,6 @@
 // private key — go in; everything that comes out is collected and searched for them, in
 // the forms they travel in (a JWT's signature alone, basic auth's base64).
 // The other hardening files collect what their own tests see in the same way.
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { inspect } from "node:util";
@@ -23,6 +22,7 @@ import {
   X509Credential,
   X509Strategy,
 } from "../../src/index.js";
+import { runNode } from "../../src/testing/child-process.js";
 import { restoreEnv, setEnv, tempDir, writeFile } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import { startIssuer, type TestIssuer } from "../helpers/issuer.js";
@@ -284,28 +284,8 @@ describe("errors and warnings", () => {
 });
 
 /** Run node with `args` and env; resolves to everything it printed. */
-function run(
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  timeoutMs = 20_000,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (t: string) => {
-      stdout += t;
-    });
-    child.stderr.setEncoding("utf8").on("data", (t: string) => {
-      stderr += t;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.once("error", fail);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+function run(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 20_000) {
+  return runNode(args, { env, timeoutMs });
 }
 
 function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
