@@ -75,15 +75,17 @@ export class ScitokenDiscovery {
   }
 
   /**
-   * The first valid token for this request, or `undefined` when there is none.
+   * The first valid token for this request, or `undefined` when there is none. Returns
+   * the answer itself, not a promise, when a cached one still holds (the hot path: no
+   * promise, no read, no verification); otherwise a promise of it.
    *
    * @throws {TypeError} when a requested scope is malformed.
    */
-  async find(
+  lookup(
     audience: readonly string[] | undefined,
     scope: readonly string[] | undefined,
     opts: { issuer?: readonly string[] | undefined; timeleft?: number | undefined } = {},
-  ): Promise<DiscoveredScitoken | undefined> {
+  ): DiscoveredScitoken | undefined | Promise<DiscoveredScitoken | undefined> {
     // Keyed on the request as given: parsing it (and so any TypeError for a malformed
     // scope) is left to a miss, since a malformed request is never cached.
     const key = JSON.stringify([
@@ -106,6 +108,19 @@ export class ScitokenDiscovery {
       this.#inflight.set(flightKey, flight);
     }
     return flight;
+  }
+
+  /**
+   * The first valid token for this request, or `undefined` when there is none.
+   *
+   * @throws {TypeError} when a requested scope is malformed.
+   */
+  async find(
+    audience: readonly string[] | undefined,
+    scope: readonly string[] | undefined,
+    opts: { issuer?: readonly string[] | undefined; timeleft?: number | undefined } = {},
+  ): Promise<DiscoveredScitoken | undefined> {
+    return this.lookup(audience, scope, opts);
   }
 
   /** Forget every cached answer (the next call to {@link find} looks again). */

@@ -60,6 +60,14 @@ class HopState {
   }
 }
 
+/** One hop being guarded: its state, got's headers, and what strategies are told. */
+interface Hop {
+  readonly state: HopState;
+  readonly headers: Headers;
+  readonly request: GuardedAuthRequest;
+  readonly strategies: readonly AuthStrategy[];
+}
+
 /** How the guard learns which plan a request uses. */
 export type PlanForRequest = (overrides: AuthOptions | undefined, url: URL) => AuthPlan;
 
@@ -69,17 +77,14 @@ function isHostScoped(strategy: AuthStrategy): boolean {
   return (strategy as { hostScoped?: unknown }).hostScoped === true;
 }
 
-/** Run one strategy on a private copy of the headers; return what it wrote or removed. */
-async function runStrategy(
-  strategy: AuthStrategy,
-  request: GuardedAuthRequest,
-): Promise<{ written: Map<string, string | string[]>; removed: string[] }> {
-  const before = request.headers;
-  const headers: Headers = { ...before };
-  await strategy.authorize?.({ ...request, headers });
+/** What a strategy wrote into (or removed from) its private copy of the headers. */
+function headerChanges(
+  before: Headers,
+  after: Headers,
+): { written: Map<string, string | string[]>; removed: string[] } {
   const written = new Map<string, string | string[]>();
   const removed: string[] = [];
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const [rawName, value] of Object.entries(after)) {
     // got strips credentials case-sensitively: keep every name lower-case.
     const name = rawName.toLowerCase();
     if (value === undefined) {
@@ -88,8 +93,12 @@ async function runStrategy(
       written.set(name, value);
     }
   }
-  for (const name of Object.keys(before)) if (!(name in headers)) removed.push(name.toLowerCase());
+  for (const name of Object.keys(before)) if (!(name in after)) removed.push(name.toLowerCase());
   return { written, removed };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
 /**
@@ -118,16 +127,25 @@ function valueKey(value: string | string[]): string {
 export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> {
   const ownErrors = new WeakSet<object>();
 
-  const beforeRequest: BeforeRequestHook = async (options) => {
+  const markOwn = (err: unknown): never => {
+    if (err && typeof err === "object") ownErrors.add(err);
+    throw err;
+  };
+  const beforeRequest: BeforeRequestHook = (options) => {
     try {
-      await guardHop(options);
+      const pending = guardHop(options);
+      // A hook's result other than undefined is taken as the response: resolve to nothing.
+      return pending ? pending.catch(markOwn) : undefined;
     } catch (err) {
-      if (err && typeof err === "object") ownErrors.add(err);
-      throw err;
+      return markOwn(err);
     }
   };
 
-  async function guardHop(options: HopOptions): Promise<void> {
+  /**
+   * Guard one hop. Synchronous when every strategy is (an explicit token, netrc, a warm
+   * token cache): no promise is made on the hot path unless a strategy needs one.
+   */
+  function guardHop(options: HopOptions): void | Promise<void> {
     const context = options.context as Record<symbol, unknown>;
     const url = options.url instanceof URL ? options.url : new URL(String(options.url));
     let state = context[HOP_STATE] as HopState | undefined;
@@ -156,51 +174,78 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     }
     if (origin !== originOf(state.originalUrl)) state.leftOrigin = true;
     state.lastUrl = url;
-    const sameOrigin = !state.leftOrigin;
 
-    const request: GuardedAuthRequest = {
-      url,
-      method: options.method.toUpperCase(),
+    const hop: Hop = {
+      state,
       headers,
-      originalUrl: state.originalUrl,
-      sameOrigin,
-      ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
+      request: {
+        url,
+        method: options.method.toUpperCase(),
+        headers,
+        originalUrl: state.originalUrl,
+        sameOrigin: !state.leftOrigin,
+        ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
+      },
+      strategies: state.downgraded ? [] : state.plan.strategies,
     };
-    const strategies = state.downgraded ? [] : state.plan.strategies;
-    for (const strategy of strategies) {
-      const { written, removed } = await runStrategy(strategy, { ...request, headers });
-      for (const name of removed) delete headers[name];
-      for (const [name, value] of written) {
-        const key = valueKey(value);
-        if (!sameOrigin && !isHostScoped(strategy) && state.originalValues.get(name)?.has(key)) {
-          debug(
-            "guard: %s did not get %s header set for %s",
-            url.host,
-            name,
-            state.originalUrl.host,
-          );
-          continue;
+    return runStrategies(hop, 0);
+  }
+
+  function runStrategies(hop: Hop, from: number): void | Promise<void> {
+    for (let index = from; index < hop.strategies.length; index++) {
+      const strategy = hop.strategies[index] as AuthStrategy;
+      const headers: Headers = { ...hop.headers };
+      const result = strategy.authorize?.({ ...hop.request, headers });
+      if (isThenable(result)) {
+        return Promise.resolve(result).then(() => {
+          applyChanges(hop, strategy, headers);
+          return runStrategies(hop, index + 1);
+        });
+      }
+      applyChanges(hop, strategy, headers);
+    }
+    finishHop(hop);
+  }
+
+  function applyChanges(hop: Hop, strategy: AuthStrategy, after: Headers): void {
+    const { state, headers, request } = hop;
+    const { written, removed } = headerChanges(headers, after);
+    for (const name of removed) delete headers[name];
+    for (const [name, value] of written) {
+      const key = valueKey(value);
+      if (
+        !request.sameOrigin &&
+        !isHostScoped(strategy) &&
+        state.originalValues.get(name)?.has(key)
+      ) {
+        debug(
+          "guard: %s did not get %s header set for %s",
+          request.url.host,
+          name,
+          state.originalUrl.host,
+        );
+        continue;
+      }
+      headers[name] = value;
+      state.applied.add(name);
+      if (request.sameOrigin) {
+        let values = state.originalValues.get(name);
+        if (!values) {
+          values = new Set();
+          state.originalValues.set(name, values);
         }
-        headers[name] = value;
-        state.applied.add(name);
-        if (sameOrigin) {
-          let values = state.originalValues.get(name);
-          if (!values) {
-            values = new Set();
-            state.originalValues.set(name, values);
-          }
-          values.add(key);
-        }
+        values.add(key);
       }
     }
+  }
 
-    if (!state.checkedNoauth) {
-      state.checkedNoauth = true;
-      if (state.plan.failIfNoauth && state.applied.size === 0 && !state.plan.cert) {
-        throw new IgwnAuthError(
-          `no valid authorisation credentials found for ${url.origin} (no X.509 credential, bearer token or basic auth)`,
-        );
-      }
+  function finishHop({ state, request }: Hop): void {
+    if (state.checkedNoauth) return;
+    state.checkedNoauth = true;
+    if (state.plan.failIfNoauth && state.applied.size === 0 && !state.plan.cert) {
+      throw new IgwnAuthError(
+        `no valid authorisation credentials found for ${request.url.origin} (no X.509 credential, bearer token or basic auth)`,
+      );
     }
   }
 

@@ -211,11 +211,11 @@ export class Session {
     options: RequestOptions = {},
   ): CancelableRequest<Response<string>> {
     const { auth, got: gotOptions } = splitAuthOptions(options);
-    const context = {
-      ...(gotOptions.context as Record<string | symbol, unknown> | undefined),
-      ...(Object.keys(auth).length > 0 ? { [REQUEST_AUTH]: new RequestAuth(auth) } : {}),
-    };
-    const init = { ...(gotOptions as object), method: method.toUpperCase(), context };
+    const init: Record<string, unknown> = { ...gotOptions, method: method.toUpperCase() };
+    if (Object.keys(auth).length > 0) {
+      // got copies context from request to request and hop to hop: the overrides ride on it.
+      init.context = { ...(gotOptions.context as object), [REQUEST_AUTH]: new RequestAuth(auth) };
+    }
     return this.got(url, init as never) as unknown as CancelableRequest<Response<string>>;
   }
 

@@ -3,7 +3,10 @@ import { debug } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { targetAudience } from "../scitokens/audience.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
-import { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
+import {
+  type DiscoveredScitoken as DiscoveredToken,
+  ScitokenDiscovery,
+} from "../scitokens/discovery-cache.js";
 import { SciToken } from "../scitokens/token.js";
 import { isOriginalOrigin } from "./hop.js";
 import { mayUseTransport } from "./transport.js";
@@ -107,15 +110,11 @@ export class ScitokenStrategy implements AuthStrategy {
    * Discover the token this strategy would send to `url` (`undefined` when none is valid).
    * Explicit tokens are not looked up.
    */
-  async find(url?: string | URL): Promise<
-    | {
-        /** The token found. */
-        token: SciToken;
-        /** Where it was found, e.g. `$BEARER_TOKEN_FILE (/run/user/1000/bt_u1000)`. */
-        source: string;
-      }
-    | undefined
-  > {
+  async find(url?: string | URL): Promise<DiscoveredToken | undefined> {
+    return this.#lookup(url);
+  }
+
+  #lookup(url?: string | URL): DiscoveredToken | undefined | Promise<DiscoveredToken | undefined> {
     if (!this.#discovery) {
       if (this.#verification) {
         this.#discovery = new ScitokenDiscovery(this.#verification);
@@ -124,13 +123,14 @@ export class ScitokenStrategy implements AuthStrategy {
         this.#discovery = sharedDiscovery;
       }
     }
-    return this.#discovery.find(this.audienceFor(url) ?? ["ANY"], this.scope, {
+    return this.#discovery.lookup(this.audienceFor(url) ?? ["ANY"], this.scope, {
       ...(this.issuer ? { issuer: this.issuer } : {}),
       timeleft: this.timeleft,
     });
   }
 
-  async authorize(request: AuthRequest): Promise<void> {
+  /** Synchronous for an explicit token and a warm discovery cache (the hot path). */
+  authorize(request: AuthRequest): void | Promise<void> {
     if (this.token === false || !isOriginalOrigin(request)) return;
     if (this.#header !== undefined) {
       if (
@@ -159,7 +159,13 @@ export class ScitokenStrategy implements AuthStrategy {
       }
       return;
     }
-    const found = await this.find(request.url);
+    const found = this.#lookup(request.url);
+    return found instanceof Promise
+      ? found.then((token) => this.#send(request, token))
+      : this.#send(request, found);
+  }
+
+  #send(request: AuthRequest, found: DiscoveredToken | undefined): void {
     if (!found) {
       if (this.token === true) {
         const audience = this.audienceFor(request.url)?.join(", ");
