@@ -1,4 +1,5 @@
 import type { Stats } from "node:fs";
+import { currentEuid } from "./uid.js";
 
 /**
  * Why a credential file is unsafe to use, or `null` when it is safe: it must be owned by
@@ -6,7 +7,7 @@ import type { Stats } from "node:fs";
  * `safe_netrc` and `kinit` keytab checks require).
  */
 export function unsafePermissionReason(stats: Stats): string | null {
-  const uid = process.geteuid?.();
+  const uid = currentEuid();
   if (uid !== undefined && stats.uid !== uid) {
     return `is owned by uid ${stats.uid}, not the current user (uid ${uid})`;
   }

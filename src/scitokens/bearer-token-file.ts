@@ -1,5 +1,6 @@
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { currentUid } from "../lib/uid.js";
 
 /** `bt_u<uid>`, the WLCG bearer token file name for a user id. */
 export function bearerTokenFileName(uid: number): string {
@@ -20,7 +21,7 @@ export function bearerTokenFileName(uid: number): string {
 export function defaultBearerTokenFile(): string {
   const env = process.env;
   if (env.BEARER_TOKEN_FILE) return env.BEARER_TOKEN_FILE;
-  const uid = process.getuid?.();
+  const uid = currentUid();
   if (uid === undefined) {
     // Windows has no uids: the Python package uses the temporary folder and login name.
     return join(tmpdir(), `bt_${userInfo().username}`);

@@ -3,6 +3,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fingerprintOfPath } from "../lib/fingerprint.js";
+import { currentEuid } from "../lib/uid.js";
 import { bearerTokenFileName } from "./bearer-token-file.js";
 
 /**
@@ -47,7 +48,7 @@ export interface CandidateList {
 /** A snapshot of everything in the environment that decides where discovery looks. */
 export function discoveryEnvSnapshot(env: NodeJS.ProcessEnv = process.env): string {
   // Values cannot contain NUL, so joining on it is unambiguous; undefined and "" differ.
-  let snapshot = String(process.geteuid?.() ?? "");
+  let snapshot = String(currentEuid() ?? "");
   for (const name of DISCOVERY_ENV) {
     const value = env[name];
     snapshot += value === undefined ? "\0-" : `\0=${value}`;
@@ -128,7 +129,7 @@ export function listCandidates(env: NodeJS.ProcessEnv = process.env): CandidateL
   }
   addValue("BEARER_TOKEN");
   addFileVar("BEARER_TOKEN_FILE");
-  const euid = process.geteuid?.();
+  const euid = currentEuid();
   // Windows has no uids, and so no bt_u<uid> files.
   if (euid !== undefined) {
     const name = bearerTokenFileName(euid);

@@ -9,7 +9,7 @@ export type X509CredentialPath = string | readonly [cert: string, key: string];
  * X.509 client-certificate auth: the certificate (with the whole chain in its file, so a
  * server sees an RFC 3820 proxy and the user certificate that issued it) and its key are
  * handed to got for the TLS handshake. The file is re-read when it changes on disk, so a
- * renewed proxy is used by the next request.
+ * renewed proxy is used by requests made a second or more after the renewal.
  *
  * @example
  * ```ts
@@ -29,7 +29,8 @@ export class X509Strategy implements AuthStrategy {
   }
 
   gotOptions(): OptionsInit {
-    const { certificate, key } = gotCertificateOptions(this.cert);
+    // A renewed proxy is noticed within a second: no stat on every request.
+    const { certificate, key } = gotCertificateOptions(this.cert, undefined, { statEveryMs: 1000 });
     return { https: { certificate, key } };
   }
 }

@@ -3,6 +3,7 @@ import { homedir, userInfo } from "node:os";
 import { join, win32 } from "node:path";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
+import { currentUid } from "../lib/uid.js";
 import { loadX509CertificateFile, type X509Credential } from "./credential.js";
 import { warnX509Retirement } from "./deprecation.js";
 import { gotCertificateOptions } from "./got-options.js";
@@ -59,7 +60,8 @@ export const X509_CANDIDATE_WARNING_CODE = "IGWN_AUTH_X509_CANDIDATE";
  * ```
  */
 export function defaultX509ProxyPath(): string {
-  if (typeof process.getuid === "function") return `/tmp/x509up_u${process.getuid()}`;
+  const uid = currentUid();
+  if (uid !== undefined) return `/tmp/x509up_u${uid}`;
   return win32.join(
     process.env.SYSTEMROOT ?? "C:\\Windows",
     "Temp",

@@ -16,6 +16,8 @@ export interface GotCertificateOptions {
 
 interface Entry {
   fingerprint: string;
+  /** When the files were last found unchanged (ms since the epoch). */
+  checkedAt: number;
   credential: X509Credential;
   options: GotCertificateOptions;
 }
@@ -104,7 +106,7 @@ function load(certPath: string, keyPath: string | undefined): Entry {
     fingerprint = `${fingerprint}|${currentFingerprint([keyPath]) ?? "?"}`;
   }
   const certificate = credential.certificates.map((c) => c.toString()).join("");
-  return { fingerprint, credential, options: { certificate, key: keyPem } };
+  return { fingerprint, checkedAt: Date.now(), credential, options: { certificate, key: keyPem } };
 }
 
 /**
@@ -123,20 +125,27 @@ function load(certPath: string, keyPath: string | undefined): Entry {
 export function gotCertificateOptions(
   cert: string | readonly [cert: string, key: string],
   timeleft?: number,
+  options: { statEveryMs?: number } = {},
 ): { certificate: string; key: string } {
   const [certPath, keyPath] = typeof cert === "string" ? [cert, undefined] : cert;
   const paths = keyPath === undefined ? [certPath] : [certPath, keyPath];
   const cacheKey = paths.join("\u0000");
-  const fingerprint = currentFingerprint(paths);
+  const now = Date.now();
   let entry = cache.get(cacheKey);
-  if (entry === undefined || fingerprint === undefined || entry.fingerprint !== fingerprint) {
-    cache.delete(cacheKey);
-    entry = load(certPath, keyPath);
-    cache.set(cacheKey, entry);
-    if (cache.size > MAX_ENTRIES) {
-      const oldest = cache.keys().next().value;
-      if (oldest !== undefined) cache.delete(oldest);
+  // A session asks on every request; a renewed proxy need only be noticed within
+  // `statEveryMs`, which saves a stat per request (slow where system calls are).
+  if (entry === undefined || now - entry.checkedAt >= (options.statEveryMs ?? 0)) {
+    const fingerprint = currentFingerprint(paths);
+    if (entry === undefined || fingerprint === undefined || entry.fingerprint !== fingerprint) {
+      cache.delete(cacheKey);
+      entry = load(certPath, keyPath);
+      cache.set(cacheKey, entry);
+      if (cache.size > MAX_ENTRIES) {
+        const oldest = cache.keys().next().value;
+        if (oldest !== undefined) cache.delete(oldest);
+      }
     }
+    entry.checkedAt = now;
   }
   if (timeleft !== undefined) validateCertificate(entry.credential, timeleft);
   return { certificate: entry.options.certificate, key: entry.options.key };

@@ -1,3 +1,4 @@
+import { renameSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { IgwnAuthError, Session } from "../../src/index.js";
 import { restoreEnv, setEnv, tempDir } from "../helpers/env.js";
@@ -98,5 +99,27 @@ describe("Session with X.509 credentials", () => {
     const user = issueUserCertificate();
     setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
     expect(() => new Session({ token: false, failIfNoauth: true })).not.toThrow();
+  });
+});
+
+describe("a renewed proxy", () => {
+  it("is presented by requests made a second after the file was replaced", async () => {
+    const dir = tempDir();
+    const first = issueUserCertificate({ commonName: "First Proxy" });
+    const path = writeProxyFile(dir, issueProxyCertificate(first), [first], "x509up_renew");
+    const session = new Session({ token: false, cert: path, ...trustTestCa() });
+    await session.get(`${mtls.origin}/one`);
+    const second = issueUserCertificate({ commonName: "Second Proxy", freshKey: true });
+    writeProxyFile(
+      dir,
+      issueProxyCertificate(second, { freshKey: true }),
+      [second],
+      "x509up_renew.tmp",
+    );
+    renameSync(`${dir}/x509up_renew.tmp`, path);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await session.get(`${mtls.origin}/two`);
+    const leaves = mtls.requests.map((r) => r.clientChain[0]?.split("/")[0]);
+    expect(leaves).toEqual(["First Proxy", "Second Proxy"]);
   });
 });

@@ -6,6 +6,7 @@ import { constants } from "node:fs";
 import { chmod, lstat, mkdir, open, rename, unlink, writeFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
+import { currentEuid } from "../../lib/uid.js";
 import { publicJwk } from "./jwks.js";
 import { type CachedKeySet, MAX_MAX_AGE_MS } from "./key-set.js";
 
@@ -46,7 +47,7 @@ async function safeDir(dir: string): Promise<boolean> {
   try {
     const stats = await lstat(dir);
     if (!stats.isDirectory()) return false;
-    const uid = process.geteuid?.();
+    const uid = currentEuid();
     if (uid !== undefined && stats.uid !== uid) return false;
     if ((stats.mode & 0o077) !== 0) await chmod(dir, 0o700);
     return true;
@@ -101,7 +102,7 @@ export async function readKeyCache(dir: string, issuer: string): Promise<CachedK
       constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK,
     );
     const stats = await handle.stat();
-    const uid = process.geteuid?.();
+    const uid = currentEuid();
     if (!stats.isFile() || stats.size > MAX_CACHE_FILE_BYTES) return undefined;
     if ((uid !== undefined && stats.uid !== uid) || (stats.mode & 0o022) !== 0) return undefined;
     const text = await handle.readFile({ encoding: "utf8" });
