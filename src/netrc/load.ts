@@ -24,6 +24,9 @@ interface FileIdentity {
 /** A handful of paths is plenty: $NETRC rarely changes within a process. */
 const MAX_CACHED_PATHS = 8;
 const cache = new Map<string, CachedNetrc>();
+// What each path gave when last looked at, for callers that accept an answer up to
+// `statEveryMs` old (a session: one stat less per request, where system calls are slow).
+const checked = new Map<string, { at: number; netrc: Netrc | null; error?: IgwnAuthError }>();
 let reads = 0;
 
 function identityOf(stats: Stats): FileIdentity {
@@ -73,7 +76,24 @@ function assertSafe(path: string, stats: Stats): void {
  * @throws {@link IgwnAuthError} when the file is not safe to use (`ERR_INSECURE_PERMISSIONS`),
  *   cannot be read (`ERR_FILE_READ`, e.g. a directory) or cannot be parsed (`ERR_INVALID_NETRC`).
  */
-export function loadNetrcFile(path: string): Netrc | null {
+export function loadNetrcFile(path: string, options: { statEveryMs?: number } = {}): Netrc | null {
+  const window = options.statEveryMs ?? 0;
+  if (window > 0) {
+    const now = Date.now();
+    const recent = checked.get(path);
+    if (recent !== undefined && now - recent.at < window) {
+      if (recent.error) throw recent.error;
+      return recent.netrc;
+    }
+    try {
+      const netrc = loadNetrcFile(path);
+      checked.set(path, { at: now, netrc });
+      return netrc;
+    } catch (err) {
+      if (err instanceof IgwnAuthError) checked.set(path, { at: now, netrc: null, error: err });
+      throw err;
+    }
+  }
   let stats: Stats | undefined;
   try {
     // No exception for a missing file: most users have no netrc, and this runs per hop.

@@ -131,11 +131,27 @@ export function getNetrcAuth(
   url: string | URL,
   options: GetNetrcAuthOptions = {},
 ): [login: string, password: string] | null {
+  return lookupNetrcAuth(url, options);
+}
+
+/**
+ * {@link getNetrcAuth}, where the file may be looked at only every `statEveryMs` (the
+ * session's per-hop lookup: an edit is noticed within that time).
+ *
+ * @internal
+ */
+export function lookupNetrcAuth(
+  url: string | URL,
+  options: GetNetrcAuthOptions & { statEveryMs?: number } = {},
+): [login: string, password: string] | null {
   const host = hostOf(url);
   if (host === null) return null;
   let netrc: Netrc | null;
   try {
-    netrc = loadNetrcFile(netrcPath());
+    netrc = loadNetrcFile(
+      netrcPath(),
+      options.statEveryMs ? { statEveryMs: options.statEveryMs } : {},
+    );
   } catch (err) {
     if (options.raiseErrors === true || !(err instanceof IgwnAuthError)) throw err;
     return null;

@@ -1,5 +1,5 @@
 import { debug } from "../lib/debug.js";
-import { getNetrcAuth } from "../netrc/netrc.js";
+import { lookupNetrcAuth } from "../netrc/netrc.js";
 import { basicAuthorizationHeader } from "./basic.js";
 import { mayUseTransport } from "./transport.js";
 import type { AuthRequest, AuthStrategy } from "./types.js";
@@ -27,7 +27,8 @@ export class NetrcBasicStrategy implements AuthStrategy {
 
   /** The `[login, password]` netrc holds for a URL's host, or `null`. */
   credentialsFor(url: string | URL): [login: string, password: string] | null {
-    return getNetrcAuth(url);
+    // Looked at every hop; an edit to the file is noticed within a second.
+    return lookupNetrcAuth(url, { statEveryMs: 1000 });
   }
 
   authorize(request: AuthRequest): void {

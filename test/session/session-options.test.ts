@@ -1,3 +1,4 @@
+import { renameSync } from "node:fs";
 import { inspect } from "node:util";
 import { HTTPError } from "got";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -297,6 +298,21 @@ describe("Session requests", () => {
     await session.get(`${server.origin}/netrc`);
     const expected = `Basic ${Buffer.from("albert.einstein:super-secret").toString("base64")}`;
     expect(server.requests[0]?.headers.authorization).toBe(expected);
+  });
+
+  it("notices an edited netrc file within a second", async () => {
+    const path = netrcFor("127.0.0.1", "old-user", "old-pw");
+    const session = new Session({ token: false, cert: false, ...trustTestCa() });
+    await session.get(`${server.origin}/one`);
+    writeFile(`${path}.new`, "machine 127.0.0.1 login new-user password new-pw\n");
+    renameSync(`${path}.new`, path);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await session.get(`${server.origin}/two`);
+    const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
+    expect(server.requests.map((r) => r.headers.authorization)).toEqual([
+      basic("old-user", "old-pw"),
+      basic("new-user", "new-pw"),
+    ]);
   });
 
   it("does not send netrc basic auth while token auth is on", async () => {
