@@ -3,7 +3,6 @@ import { injectable } from "tsyringe";
 import { envFlag } from "../lib/env.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
 import type { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
-import { SciToken } from "../scitokens/token.js";
 import { BasicAuthStrategy } from "../strategies/basic.js";
 import { NetrcBasicStrategy } from "../strategies/netrc-basic.js";
 import { isAuthStrategy } from "../strategies/plain-object.js";
@@ -159,9 +158,4 @@ export class AuthResolver {
     }
     return new NetrcBasicStrategy({ allowInsecureTransport });
   }
-}
-
-/** Whether a token option is a token given explicitly (not a discovery setting). */
-export function isExplicitToken(token: AuthOptions["token"]): boolean {
-  return token instanceof SciToken || typeof token === "string" || token instanceof Uint8Array;
 }
