@@ -12,6 +12,7 @@ export {
   loadTokenFile,
 } from "./scitokens/deserialize.js";
 export { type FindScitokenOptions, findScitoken } from "./scitokens/discover.js";
+export type { DiscoveredScitoken } from "./scitokens/discovery-cache.js";
 export { tokenAuthorizationHeader } from "./scitokens/header.js";
 export { type GetScitokenOptions, getScitoken } from "./scitokens/htgettoken.js";
 export { type KinitOptions, kinit } from "./scitokens/kinit.js";

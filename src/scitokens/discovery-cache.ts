@@ -10,7 +10,9 @@ import type { SciToken } from "./token.js";
 
 /** A discovered token and where it came from (e.g. `$BEARER_TOKEN_FILE (/path)`). */
 export interface DiscoveredScitoken {
+  /** The verified token. */
   readonly token: SciToken;
+  /** Where it was found, e.g. `$BEARER_TOKEN_FILE (/run/user/1000/bt_u1000)`. */
   readonly source: string;
 }
 
