@@ -10,6 +10,7 @@ import {
   type JWTPayload,
   SignJWT,
 } from "jose";
+import { tokenClaims } from "./claims.js";
 import { startServer, type TestServer } from "./https-server.js";
 import { testPki } from "./pki.js";
 
@@ -171,21 +172,7 @@ export async function startIssuer(options: StartIssuerOptions = {}): Promise<Tes
     key,
     async mint(claims = {}, mintOptions = {}) {
       const signer = key(mintOptions.alg);
-      const now = Math.floor(Date.now() / 1000);
-      const payload: JWTPayload = {
-        iss: url,
-        sub: "albert.einstein",
-        aud: "ANY",
-        scope: "read:/ write:/",
-        ver: "scitoken:2.0",
-        iat: now,
-        nbf: now,
-        exp: now + (mintOptions.expiresIn ?? 3600),
-        jti: randomBytes(8).toString("hex"),
-        ...claims,
-      };
-      for (const name of Object.keys(payload))
-        if (payload[name] === undefined) delete payload[name];
+      const payload = tokenClaims(url, claims, mintOptions.expiresIn) as JWTPayload;
       const kid = mintOptions.kid === undefined ? signer.kid : mintOptions.kid;
       return new SignJWT(payload)
         .setProtectedHeader({

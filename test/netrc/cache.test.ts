@@ -1,17 +1,17 @@
-import { chmodSync, mkdtempSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, renameSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
 import { netrcFileReads } from "../../src/netrc/load.js";
 import { getNetrcAuth } from "../../src/netrc/netrc.js";
+import { tempDir } from "../helpers/env.js";
 
 let dir: string;
 let path: string;
 let savedNetrc: string | undefined;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? tmpdir(), "netrc-cache-"));
+  dir = tempDir("netrc-cache-");
   path = join(dir, "netrc");
   savedNetrc = process.env.NETRC;
   process.env.NETRC = path;

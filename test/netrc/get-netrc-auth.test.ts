@@ -1,9 +1,9 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode } from "../../src/lib/errors.js";
 import { getNetrcAuth, netrcPath } from "../../src/netrc/netrc.js";
+import { tempDir } from "../helpers/env.js";
 import { thrown } from "../helpers/errors.js";
 
 const isRoot = process.getuid?.() === 0;
@@ -12,7 +12,7 @@ let savedNetrc: string | undefined;
 let savedHome: string | undefined;
 
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? tmpdir(), "netrc-"));
+  dir = tempDir("netrc-");
   savedNetrc = process.env.NETRC;
   savedHome = process.env.HOME;
 });

@@ -1,7 +1,7 @@
 // Tokens for the discovery tests: signed with jose by a key made per test file, verified
 // with `publicKey` so no issuer is contacted.
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, renameSync, writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from "jose";
 
@@ -45,9 +45,7 @@ async function mintWith(key: CryptoKey, overrides: Record<string, unknown>): Pro
 }
 
 /** A fresh folder under the test root. */
-export function tempDir(prefix = "tokens-"): string {
-  return mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", prefix));
-}
+export { tempDir } from "../helpers/env.js";
 
 /** Write a token file atomically (write beside it, then rename over it), as htgettoken does. */
 export function replaceFile(path: string, content: string): void {

@@ -37,6 +37,21 @@ function redirect(server: TestServer, to: string, status = 302): void {
   });
 }
 
+/** The server answers 503 once, then 200. */
+function failOnce(server: TestServer): void {
+  let calls = 0;
+  server.handle((_req, res) => {
+    calls += 1;
+    res.statusCode = calls === 1 ? 503 : 200;
+    res.end();
+  });
+}
+
+/** A session with an explicit token that retries once. */
+function retryingSession(): Session {
+  return new Session({ token: TOKEN, cert: false, retry: { limit: 1 }, ...trustTestCa() });
+}
+
 const customHeader: AuthStrategy = {
   name: "custom-header",
   authorize(request) {
@@ -160,19 +175,8 @@ describe("redirects", () => {
   });
 
   it("sends the token again on a retry at the original origin", async () => {
-    let calls = 0;
-    a.handle((_req, res) => {
-      calls += 1;
-      res.statusCode = calls === 1 ? 503 : 200;
-      res.end();
-    });
-    const session = new Session({
-      token: TOKEN,
-      cert: false,
-      retry: { limit: 1 },
-      ...trustTestCa(),
-    });
-    await session.get(`${a.origin}/flaky`);
+    failOnce(a);
+    await retryingSession().get(`${a.origin}/flaky`);
     expect(a.requests.map((r) => r.headers.authorization)).toEqual([
       `Bearer ${TOKEN}`,
       `Bearer ${TOKEN}`,
@@ -181,19 +185,8 @@ describe("redirects", () => {
 
   it("retries at the redirected origin without the token", async () => {
     redirect(a, `${b.origin}/flaky`);
-    let calls = 0;
-    b.handle((_req, res) => {
-      calls += 1;
-      res.statusCode = calls === 1 ? 503 : 200;
-      res.end();
-    });
-    const session = new Session({
-      token: TOKEN,
-      cert: false,
-      retry: { limit: 1 },
-      ...trustTestCa(),
-    });
-    await session.get(`${a.origin}/start`);
+    failOnce(b);
+    await retryingSession().get(`${a.origin}/start`);
     expect(b.requests).toHaveLength(2);
     expect(b.requests.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
   });

@@ -1,10 +1,11 @@
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { inspect } from "node:util";
 import { beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
 import { loadX509CertificateFile, X509Credential } from "../../src/x509/credential.js";
+import { tempDir } from "../helpers/env.js";
 import {
   issueProxyCertificate,
   issueUserCertificate,
@@ -16,7 +17,7 @@ import {
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
+  dir = tempDir("x509-");
 });
 
 function expectError(fn: () => unknown, code: string, ...fragments: RegExp[]): IgwnAuthError {

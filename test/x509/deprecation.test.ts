@@ -1,9 +1,7 @@
-// Its own file: the warning is once per process, and vitest gives each file a fresh module.
-import { mkdtempSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
 import { X509_RETIREMENT_WARNING_CODE } from "../../src/x509/deprecation.js";
 import { findX509Credentials } from "../../src/x509/discovery.js";
+import { tempDir } from "../helpers/env.js";
 import { issueUserCertificate, writeCredentialFile } from "../helpers/x509-pki.js";
 
 const warnings: Error[] = [];
@@ -14,7 +12,7 @@ afterEach(() => {
 });
 
 test("findX509Credentials warns once per process that LIGO.ORG X.509 is being retired", async () => {
-  const dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
+  const dir = tempDir("x509-");
   process.env.X509_USER_PROXY = writeCredentialFile(
     dir,
     "x509.pem",

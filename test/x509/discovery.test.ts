@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -9,6 +9,7 @@ import {
   findX509Credentials,
   globusCertificatePaths,
 } from "../../src/x509/discovery.js";
+import { tempDir } from "../helpers/env.js";
 import {
   expiringIn,
   issueProxyCertificate,
@@ -25,7 +26,7 @@ let warnings: Error[];
 const onWarning = (w: Error) => warnings.push(w);
 
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
+  dir = tempDir("x509-");
   warnings = [];
   process.on("warning", onWarning);
   for (const name of ["X509_USER_CERT", "X509_USER_KEY", "X509_USER_PROXY"])

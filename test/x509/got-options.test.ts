@@ -1,10 +1,11 @@
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, mkdtempSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import got from "got";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode } from "../../src/lib/errors.js";
 import { gotCertificateOptions } from "../../src/x509/got-options.js";
+import { tempDir } from "../helpers/env.js";
 import { thrown } from "../helpers/errors.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import {
@@ -22,7 +23,7 @@ import {
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
+  dir = tempDir("x509-");
 });
 
 function pemCertificates(text: string): X509Certificate[] {

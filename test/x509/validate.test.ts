@@ -1,10 +1,10 @@
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync } from "node:fs";
 import { join } from "node:path";
 import { beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode } from "../../src/lib/errors.js";
 import { loadX509CertificateFile } from "../../src/x509/credential.js";
 import { isValidCertificate, validateCertificate } from "../../src/x509/validate.js";
+import { tempDir } from "../helpers/env.js";
 import { thrown } from "../helpers/errors.js";
 import {
   expiringIn,
@@ -16,7 +16,7 @@ import {
 
 let dir: string;
 beforeEach(() => {
-  dir = mkdtempSync(join(process.env.IGWN_TEST_ROOT ?? "/tmp", "x509-"));
+  dir = tempDir("x509-");
 });
 
 describe("validateCertificate", () => {
