@@ -74,15 +74,3 @@ export function tokenRows(summary: TokenSummary): [string, string][] {
 export function tokenText(summary: TokenSummary): string[] {
   return [`SciToken from ${summary.source}`, ...table(tokenRows(summary))];
 }
-
-/** A one-line description of a token: `sub albert, scope read:/data, 59 min left`. */
-export function tokenOneLine(token: SciToken): string {
-  const parts: string[] = [];
-  const { sub, scope, scp, aud } = token.claims;
-  if (sub !== undefined) parts.push(`sub ${formatValue(sub)}`);
-  if (aud !== undefined) parts.push(`aud ${formatValue(aud)}`);
-  const scopes = scope ?? scp;
-  if (scopes !== undefined) parts.push(`scope ${formatValue(scopes)}`);
-  parts.push(formatTimeLeft(token.timeLeft()));
-  return parts.join(", ");
-}
