@@ -1,5 +1,4 @@
 // The public API of igwn-auth-utils. Every export is named here (no `export *`).
-import "./lib/reflect.js";
 
 export { ErrorCode, type ErrorCodeValue, IgwnAuthError } from "./lib/errors.js";
 export { type GetNetrcAuthOptions, getNetrcAuth, netrcPath } from "./netrc/netrc.js";

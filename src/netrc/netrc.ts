@@ -54,6 +54,13 @@ function normaliseHost(name: string): string {
 }
 
 function hostOf(url: string | URL): string | null {
+  if (url instanceof URL && (url.protocol === "https:" || url.protocol === "http:")) {
+    // The URL parser already wrote an http(s) host lower-case, in ASCII and canonical:
+    // only an IPv6 address's brackets are left to take off (this runs for every request).
+    const { hostname } = url;
+    if (hostname === "") return null;
+    return hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
+  }
   let parsed: URL;
   if (url instanceof URL) {
     parsed = url;

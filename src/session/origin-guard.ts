@@ -39,18 +39,28 @@ class HopState {
   leftOrigin = false;
   /** Set once a hop went from https to http: no credential goes on such a chain again. */
   downgraded = false;
-  previousUrl: URL | undefined;
-  lastUrl: URL | undefined;
+  previousUrl: URL | undefined = undefined;
+  /** The last hop's URL and origin (scheme, host and port). */
+  lastUrl: URL;
+  lastOrigin: string;
+  readonly originalOrigin: string;
   /** Header names strategies wrote on the last hop: removed before the next one. */
-  readonly applied = new Set<string>();
-  /** Header values strategies wrote on original-origin hops: never replayed elsewhere. */
-  readonly originalValues = new Map<string, Set<string>>();
+  applied: string[] = [];
+  /**
+   * Header values strategies wrote on original-origin hops (`name\0value`): never replayed
+   * elsewhere. Made on the first write: most requests write one header or none.
+   */
+  originalValues: Set<string> | undefined = undefined;
   checkedNoauth = false;
 
   constructor(
     readonly plan: AuthPlan,
     readonly originalUrl: URL,
-  ) {}
+  ) {
+    this.lastUrl = originalUrl;
+    this.originalOrigin = originOf(originalUrl);
+    this.lastOrigin = this.originalOrigin;
+  }
 
   toJSON(): string {
     return "[auth state]";
@@ -73,28 +83,10 @@ export type PlanForRequest = (overrides: AuthOptions | undefined, url: URL) => A
 
 type Headers = Record<string, string | string[] | undefined>;
 
+const NO_STRATEGIES: readonly AuthStrategy[] = [];
+
 function isHostScoped(strategy: AuthStrategy): boolean {
   return (strategy as { hostScoped?: unknown }).hostScoped === true;
-}
-
-/** What a strategy wrote into (or removed from) its private copy of the headers. */
-function headerChanges(
-  before: Headers,
-  after: Headers,
-): { written: Map<string, string | string[]>; removed: string[] } {
-  const written = new Map<string, string | string[]>();
-  const removed: string[] = [];
-  for (const [rawName, value] of Object.entries(after)) {
-    // got strips credentials case-sensitively: keep every name lower-case.
-    const name = rawName.toLowerCase();
-    if (value === undefined) {
-      if (before[rawName] !== undefined) removed.push(name);
-    } else if (before[name] !== value) {
-      written.set(name, value);
-    }
-  }
-  for (const name of Object.keys(before)) if (!(name in after)) removed.push(name.toLowerCase());
-  return { written, removed };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -102,18 +94,19 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 /**
- * Put a strategy's got options on this request. The TLS credential (the common case) is
- * set directly: a general `merge` costs more than the rest of a request's auth work.
+ * Put a strategy's got options on this request. A TLS credential (the common case) goes
+ * straight into this request's own copy of the `https` options: got's setter validates
+ * every TLS option again, which costs more than the rest of a request's auth work.
  */
 function applyGotOptions(options: HopOptions, extra: OptionsInit): void {
   const keys = Object.keys(extra);
   if (keys.length === 1 && keys[0] === "https" && extra.https) {
-    options.https = { ...options.https, ...extra.https };
+    Object.assign(options.https, extra.https);
   } else options.merge(extra);
 }
 
-function valueKey(value: string | string[]): string {
-  return Array.isArray(value) ? value.join("\n") : value;
+function valueKey(name: string, value: string | string[]): string {
+  return `${name}\0${Array.isArray(value) ? value.join("\n") : value}`;
 }
 
 /**
@@ -148,6 +141,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
   function guardHop(options: HopOptions): void | Promise<void> {
     const context = options.context as Record<symbol, unknown>;
     const url = options.url instanceof URL ? options.url : new URL(String(options.url));
+    const headers = options.headers as Headers;
     let state = context[HOP_STATE] as HopState | undefined;
     if (!state) {
       const overrides = (context[REQUEST_AUTH] as RequestAuth | undefined)?.options;
@@ -157,13 +151,34 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
         const extra = strategy.gotOptions?.();
         if (extra) applyGotOptions(options, extra);
       }
+    } else {
+      nextHop(state, options, headers, url);
     }
-    const headers = options.headers as Headers;
-    for (const name of state.applied) delete headers[name];
-    state.applied.clear();
 
+    const strategies = state.downgraded ? NO_STRATEGIES : state.plan.strategies;
+    if (strategies.length === 0) return finishHop(state, url);
+    const hop: Hop = {
+      state,
+      headers,
+      request: {
+        url,
+        method: options.method,
+        headers,
+        originalUrl: state.originalUrl,
+        sameOrigin: !state.leftOrigin,
+        ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
+      },
+      strategies,
+    };
+    return runStrategies(hop, 0);
+  }
+
+  /** A redirect hop or a retry: take off what the last hop got, and note an origin change. */
+  function nextHop(state: HopState, options: HopOptions, headers: Headers, url: URL): void {
+    for (const name of state.applied) delete headers[name];
+    state.applied = [];
     const origin = originOf(url);
-    if (state.lastUrl && originOf(state.lastUrl) !== origin) {
+    if (origin !== state.lastOrigin) {
       // got strips these only on a host or port change, not on https → http; and Node
       // rebuilds an Authorization header from credentials written in the URL.
       delete headers.authorization;
@@ -172,23 +187,9 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
       options.password = "";
       if (state.lastUrl.protocol === "https:" && url.protocol === "http:") state.downgraded = true;
     }
-    if (origin !== originOf(state.originalUrl)) state.leftOrigin = true;
+    if (origin !== state.originalOrigin) state.leftOrigin = true;
     state.lastUrl = url;
-
-    const hop: Hop = {
-      state,
-      headers,
-      request: {
-        url,
-        method: options.method.toUpperCase(),
-        headers,
-        originalUrl: state.originalUrl,
-        sameOrigin: !state.leftOrigin,
-        ...(state.previousUrl ? { redirectedFrom: state.previousUrl } : {}),
-      },
-      strategies: state.downgraded ? [] : state.plan.strategies,
-    };
-    return runStrategies(hop, 0);
+    state.lastOrigin = origin;
   }
 
   function runStrategies(hop: Hop, from: number): void | Promise<void> {
@@ -204,47 +205,58 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
       }
       applyChanges(hop, strategy, headers);
     }
-    finishHop(hop);
+    finishHop(hop.state, hop.request.url);
   }
 
+  /**
+   * Copy what a strategy changed in its private copy of the headers onto got's: names
+   * lower-cased (got strips credentials case-sensitively), and a value that belonged to
+   * the original origin refused on any other.
+   */
   function applyChanges(hop: Hop, strategy: AuthStrategy, after: Headers): void {
-    const { state, headers, request } = hop;
-    const { written, removed } = headerChanges(headers, after);
-    for (const name of removed) delete headers[name];
-    for (const [name, value] of written) {
-      const key = valueKey(value);
-      if (
-        !request.sameOrigin &&
-        !isHostScoped(strategy) &&
-        state.originalValues.get(name)?.has(key)
-      ) {
-        debug(
-          "guard: %s did not get %s header set for %s",
-          request.url.host,
-          name,
-          state.originalUrl.host,
-        );
-        continue;
-      }
-      headers[name] = value;
-      state.applied.add(name);
-      if (request.sameOrigin) {
-        let values = state.originalValues.get(name);
-        if (!values) {
-          values = new Set();
-          state.originalValues.set(name, values);
-        }
-        values.add(key);
+    const { headers } = hop;
+    for (const rawName of Object.keys(headers)) {
+      if (!(rawName in after)) delete headers[rawName];
+    }
+    for (const rawName of Object.keys(after)) {
+      const value = after[rawName];
+      const name = rawName.toLowerCase();
+      if (value === undefined) {
+        if (headers[rawName] !== undefined) delete headers[name];
+      } else if (headers[name] !== value) {
+        writeHeader(hop, strategy, name, value);
       }
     }
   }
 
-  function finishHop({ state, request }: Hop): void {
+  function writeHeader(
+    { state, headers, request }: Hop,
+    strategy: AuthStrategy,
+    name: string,
+    value: string | string[],
+  ): void {
+    if (request.sameOrigin) {
+      state.originalValues ??= new Set();
+      state.originalValues.add(valueKey(name, value));
+    } else if (!isHostScoped(strategy) && state.originalValues?.has(valueKey(name, value))) {
+      debug(
+        "guard: %s did not get %s header set for %s",
+        request.url.host,
+        name,
+        state.originalUrl.host,
+      );
+      return;
+    }
+    headers[name] = value;
+    state.applied.push(name);
+  }
+
+  function finishHop(state: HopState, url: URL): void {
     if (state.checkedNoauth) return;
     state.checkedNoauth = true;
-    if (state.plan.failIfNoauth && state.applied.size === 0 && !state.plan.cert) {
+    if (state.plan.failIfNoauth && state.applied.length === 0 && !state.plan.cert) {
       throw new IgwnAuthError(
-        `no valid authorisation credentials found for ${request.url.origin} (no X.509 credential, bearer token or basic auth)`,
+        `no valid authorisation credentials found for ${url.origin} (no X.509 credential, bearer token or basic auth)`,
       );
     }
   }

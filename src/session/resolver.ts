@@ -1,5 +1,4 @@
-import "../lib/reflect.js";
-import { injectable } from "tsyringe";
+import { injectable } from "../lib/di.js";
 import { envFlag } from "../lib/env.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
 import type { ScitokenDiscovery } from "../scitokens/discovery-cache.js";

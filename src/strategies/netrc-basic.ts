@@ -20,6 +20,8 @@ export class NetrcBasicStrategy implements AuthStrategy {
   /** Looks credentials up per host, so the origin guard may ask it about any hop. */
   readonly hostScoped = true;
   readonly #allowInsecureTransport: boolean;
+  /** The last header made, and from what: the same entry serves request after request. */
+  #header: { login: string; password: string; value: string } | undefined;
 
   constructor(options: { allowInsecureTransport?: boolean } = {}) {
     this.#allowInsecureTransport = options.allowInsecureTransport ?? false;
@@ -47,6 +49,14 @@ export class NetrcBasicStrategy implements AuthStrategy {
       return;
     }
     debug("netrc: basic auth for %s", request.url.hostname);
-    request.headers.authorization = basicAuthorizationHeader(credentials[0], credentials[1]);
+    request.headers.authorization = this.#headerFor(credentials[0], credentials[1]);
+  }
+
+  #headerFor(login: string, password: string): string {
+    const last = this.#header;
+    if (last?.login === login && last.password === password) return last.value;
+    const value = basicAuthorizationHeader(login, password);
+    this.#header = { login, password, value };
+    return value;
   }
 }

@@ -1,4 +1,5 @@
 import { renameSync } from "node:fs";
+import { type AddressInfo, createServer as createNetServer, type Socket } from "node:net";
 import { inspect } from "node:util";
 import { HTTPError } from "got";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -418,19 +419,40 @@ describe("secrets", () => {
 });
 
 describe("timeouts", () => {
-  it("has connection and stall timeouts by default, which got's timeout option overrides", () => {
+  it("has connect and response timeouts by default, which got's timeout option overrides", () => {
     const defaults = new Session({ cert: false }).got.defaults.options.timeout;
-    expect(defaults).toMatchObject({ connect: 30_000, socket: 300_000 });
-    const custom = new Session({ cert: false, timeout: { socket: 1000, request: 5000 } }).got
+    expect(defaults).toMatchObject({ connect: 30_000, secureConnect: 30_000, response: 300_000 });
+    expect(defaults.socket).toBeUndefined();
+    const custom = new Session({ cert: false, timeout: { response: 1000, request: 5000 } }).got
       .defaults.options.timeout;
-    expect(custom).toMatchObject({ connect: 30_000, socket: 1000, request: 5000 });
+    expect(custom).toMatchObject({ connect: 30_000, response: 1000, request: 5000 });
+  });
+
+  it("gives up on a listener that never finishes the TLS handshake", async () => {
+    const sockets = new Set<Socket>();
+    const silent = createNetServer((socket) => sockets.add(socket)); // accepts, says nothing
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const { port } = silent.address() as AddressInfo;
+    try {
+      const session = new Session({
+        cert: false,
+        timeout: { secureConnect: 300 },
+        retry: { limit: 0 },
+      });
+      const started = Date.now();
+      await expect(session.get(`https://127.0.0.1:${port}/`)).rejects.toThrow(/secureConnect/);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 
   it("gives up on a server that stops answering", async () => {
     server.handle(() => undefined); // never answers
     const session = new Session({
       cert: false,
-      timeout: { socket: 300 },
+      timeout: { response: 300 },
       retry: { limit: 0 },
       ...trustTestCa(),
     });
