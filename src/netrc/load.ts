@@ -1,5 +1,6 @@
 import { type Stats, statSync } from "node:fs";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { type FileIdentity, identityOfStats, sameIdentity } from "../lib/fingerprint.js";
 import { unsafePermissionReason } from "../lib/permissions.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
 import { type Netrc, parseNetrc } from "./parse.js";
@@ -13,14 +14,6 @@ interface CachedNetrc {
   readonly error?: IgwnAuthError;
 }
 
-interface FileIdentity {
-  readonly dev: number;
-  readonly ino: number;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly ctimeMs: number;
-}
-
 /** A handful of paths is plenty: $NETRC rarely changes within a process. */
 const MAX_CACHED_PATHS = 8;
 const cache = new Map<string, CachedNetrc>();
@@ -28,21 +21,6 @@ const cache = new Map<string, CachedNetrc>();
 // `statEveryMs` old (a session: one stat less per request, where system calls are slow).
 const checked = new Map<string, { at: number; netrc: Netrc | null; error?: IgwnAuthError }>();
 let reads = 0;
-
-function identityOf(stats: Stats): FileIdentity {
-  const { dev, ino, size, mtimeMs, ctimeMs } = stats;
-  return { dev, ino, size, mtimeMs, ctimeMs };
-}
-
-function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
-  return (
-    a.dev === b.dev &&
-    a.ino === b.ino &&
-    a.size === b.size &&
-    a.mtimeMs === b.mtimeMs &&
-    a.ctimeMs === b.ctimeMs
-  );
-}
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
@@ -107,7 +85,7 @@ export function loadNetrcFile(path: string, options: { statEveryMs?: number } = 
     return null;
   }
   const cached = cache.get(path);
-  if (cached !== undefined && sameIdentity(cached.identity, identityOf(stats))) {
+  if (cached !== undefined && sameIdentity(cached.identity, identityOfStats(stats))) {
     // chmod and chown change ctime, so the verdict on the version read still holds; checking
     // again is free and catches a change of effective user.
     assertSafe(path, stats);
@@ -135,7 +113,7 @@ function readAndParse(path: string): Netrc | null {
   }
   reads += 1;
   assertSafe(path, file.stats);
-  const identity = identityOf(file.stats);
+  const identity = identityOfStats(file.stats);
   try {
     const netrc = parseNetrc(file.text, path);
     remember(path, { identity, netrc });

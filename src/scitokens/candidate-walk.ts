@@ -1,7 +1,7 @@
 // Load and judge each discovery candidate in turn: the one walk behind findScitoken,
 // explainScitokenDiscovery and the discovery cache. Internal.
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
-import { fingerprintOfPath, fingerprintOfStats } from "../lib/fingerprint.js";
+import { identityOfStats, type PathState, pathStateOf } from "../lib/fingerprint.js";
 import { readCredentialFile } from "../lib/read-file.js";
 import type { Candidate } from "./candidates.js";
 import { type DeserializeOptions, deserializeToken, MAX_TOKEN_BYTES } from "./deserialize.js";
@@ -27,8 +27,8 @@ export interface CandidateOutcome {
   readonly token?: SciToken;
   /** Why a token that was there could not be loaded (read, parsed or verified). */
   readonly error?: IgwnAuthError;
-  /** For files: the fingerprint of what was read (or found) at `path`. */
-  readonly fingerprint?: string;
+  /** For files: what was read (or found) at `path`. */
+  readonly state?: PathState;
   /** When this outcome may change with no change on disk (Unix seconds). */
   readonly changesAt: number;
 }
@@ -70,10 +70,10 @@ async function judge(
   raw: string,
   request: ClaimsRequest,
   options: WalkOptions,
-  fingerprint: string | undefined,
+  state: PathState | undefined,
 ): Promise<CandidateOutcome> {
   const path = candidate.kind === "file" ? { path: candidate.path } : {};
-  const base = { source: candidate.source, ...path, ...(fingerprint ? { fingerprint } : {}) };
+  const base = { source: candidate.source, ...path, ...(state ? { state } : {}) };
   if (raw.trim() === "") {
     return { ...base, accepted: false, reason: "is empty", changesAt: NEVER };
   }
@@ -106,18 +106,18 @@ async function judge(
 
 async function readCandidate(
   candidate: Extract<Candidate, { kind: "file" }>,
-): Promise<{ text: string; fingerprint: string } | CandidateOutcome> {
+): Promise<{ text: string; state: PathState } | CandidateOutcome> {
   try {
     // One descriptor for the content and its stat: a file renamed over the path while we
-    // read can never pair one file's content with another's fingerprint.
+    // read can never pair one file's content with another's identity.
     const file = await readCredentialFile(candidate.path, {
       what: "token file",
       maxBytes: MAX_TOKEN_BYTES,
     });
-    return { text: file.text, fingerprint: fingerprintOfStats(file.stats) };
+    return { text: file.text, state: identityOfStats(file.stats) };
   } catch (err) {
-    const fingerprint = fingerprintOfPath(candidate.path);
-    const base = { source: candidate.source, path: candidate.path, accepted: false, fingerprint };
+    const state = pathStateOf(candidate.path);
+    const base = { source: candidate.source, path: candidate.path, accepted: false, state };
     const code = (err as { cause?: NodeJS.ErrnoException }).cause?.code;
     // A default location with no file is the normal case, not an error.
     if (code === "ENOENT") return { ...base, reason: "does not exist", changesAt: NEVER };
@@ -153,7 +153,7 @@ export async function* walkCandidates(
     } else {
       const read = await readCandidate(candidate);
       if ("source" in read) yield read;
-      else yield await judge(candidate, read.text, request, options, read.fingerprint);
+      else yield await judge(candidate, read.text, request, options, read.state);
     }
   }
 }

@@ -2,7 +2,7 @@
 // discovery cache walk. Internal.
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fingerprintOfPath } from "../lib/fingerprint.js";
+import { type PathState, pathStateOf } from "../lib/fingerprint.js";
 import { currentEuid } from "../lib/uid.js";
 import { bearerTokenFileName } from "./bearer-token-file.js";
 
@@ -36,11 +36,11 @@ export type Candidate =
 export interface CandidateList {
   readonly candidates: readonly Candidate[];
   /**
-   * The `$_CONDOR_CREDS` folder and its fingerprint taken before it was listed: a file
+   * The `$_CONDOR_CREDS` folder and its state taken before it was listed: a file
    * added to or removed from it changes the candidates. `undefined` when the variable is
    * not set.
    */
-  readonly condorDir?: { readonly path: string; readonly fingerprint: string };
+  readonly condorDir?: { readonly path: string; readonly state: PathState };
   /** Index of the first `$_CONDOR_CREDS` candidate (those before it do not depend on it). */
   readonly condorStart: number;
 }
@@ -118,8 +118,8 @@ export function listCandidates(env: NodeJS.ProcessEnv = process.env): CandidateL
   const condorStart = candidates.length;
   const creds = env._CONDOR_CREDS;
   if (creds) {
-    // Fingerprint first: a change made while listing then shows up as a change.
-    condorDir = { path: creds, fingerprint: fingerprintOfPath(creds) };
+    // Its state first: a change made while listing then shows up as a change.
+    condorDir = { path: creds, state: pathStateOf(creds) };
     for (const candidate of condorCandidates(creds)) {
       if (candidate.kind === "file") addFile(candidate.source, candidate.path);
       else candidates.push(candidate);

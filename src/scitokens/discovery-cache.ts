@@ -1,7 +1,7 @@
 // Per-request SciToken discovery at near-zero cost when nothing changed: the hot path of
 // every request a Session makes with token discovery. Internal.
 
-import { fingerprintOfPath } from "../lib/fingerprint.js";
+import { type PathState, pathUnchanged } from "../lib/fingerprint.js";
 import { type CandidateOutcome, type WalkCounters, walkCandidates } from "./candidate-walk.js";
 import { type CandidateList, discoveryEnvSnapshot, listCandidates } from "./candidates.js";
 import type { DeserializeOptions } from "./deserialize.js";
@@ -19,7 +19,7 @@ export interface DiscoveredScitoken {
 /** What a cached answer depends on, besides the environment snapshot. */
 interface Watch {
   readonly path: string;
-  readonly fingerprint: string;
+  readonly state: PathState;
 }
 
 interface Entry {
@@ -69,6 +69,16 @@ export class ScitokenDiscovery {
   readonly #entries = new Map<string, Entry>();
   readonly #inflight = new Map<string, Promise<DiscoveredScitoken | undefined>>();
   #seq = 0;
+  #lastKey:
+    | {
+        audience: readonly string[] | undefined;
+        scope: readonly string[] | undefined;
+        opts: object;
+        issuer: readonly string[] | undefined;
+        timeleft: number | undefined;
+        key: string;
+      }
+    | undefined;
   /** Work done so far (for tests). */
   readonly stats: DiscoveryStats = { walks: 0, loads: 0 };
 
@@ -88,14 +98,7 @@ export class ScitokenDiscovery {
     scope: readonly string[] | undefined,
     opts: { issuer?: readonly string[] | undefined; timeleft?: number | undefined } = {},
   ): DiscoveredScitoken | undefined | Promise<DiscoveredScitoken | undefined> {
-    // Keyed on the request as given: parsing it (and so any TypeError for a malformed
-    // scope) is left to a miss, since a malformed request is never cached.
-    const key = JSON.stringify([
-      audience ?? null,
-      scope ?? null,
-      opts.issuer ?? null,
-      opts.timeleft ?? 60,
-    ]);
+    const key = this.#keyOf(audience, scope, opts);
     const env = discoveryEnvSnapshot();
     const entry = this.#entries.get(key);
     if (entry && isFresh(entry, env)) return entry.result;
@@ -110,6 +113,38 @@ export class ScitokenDiscovery {
       this.#inflight.set(flightKey, flight);
     }
     return flight;
+  }
+
+  /**
+   * The cache key of a request, kept for the arrays and options last asked with: a
+   * session asks with the same ones request after request. Keyed on the request as given:
+   * parsing it (and so any TypeError for a malformed scope) is left to a miss, since a
+   * malformed request is never cached.
+   */
+  #keyOf(
+    audience: readonly string[] | undefined,
+    scope: readonly string[] | undefined,
+    opts: { issuer?: readonly string[] | undefined; timeleft?: number | undefined },
+  ): string {
+    const last = this.#lastKey;
+    if (
+      last !== undefined &&
+      last.audience === audience &&
+      last.scope === scope &&
+      last.opts === opts &&
+      last.issuer === opts.issuer &&
+      last.timeleft === opts.timeleft
+    ) {
+      return last.key;
+    }
+    const key = JSON.stringify([
+      audience ?? null,
+      scope ?? null,
+      opts.issuer ?? null,
+      opts.timeleft ?? 60,
+    ]);
+    this.#lastKey = { audience, scope, opts, issuer: opts.issuer, timeleft: opts.timeleft, key };
+    return key;
   }
 
   /**
@@ -177,8 +212,8 @@ export class ScitokenDiscovery {
 function watchesOf(list: CandidateList, outcomes: readonly CandidateOutcome[]): Watch[] {
   const watches: Watch[] = [];
   for (const outcome of outcomes) {
-    if (outcome.path !== undefined && outcome.fingerprint !== undefined) {
-      watches.push({ path: outcome.path, fingerprint: outcome.fingerprint });
+    if (outcome.path !== undefined && outcome.state !== undefined) {
+      watches.push({ path: outcome.path, state: outcome.state });
     }
   }
   // Files added to the folder matter only when the walk got that far.
@@ -190,7 +225,7 @@ function isFresh(entry: Entry, env: string): boolean {
   if (entry.env !== env) return false;
   if (Date.now() / 1000 >= entry.validUntil) return false;
   for (const watch of entry.watches) {
-    if (fingerprintOfPath(watch.path) !== watch.fingerprint) return false;
+    if (!pathUnchanged(watch.path, watch.state)) return false;
   }
   return true;
 }

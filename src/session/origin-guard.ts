@@ -47,10 +47,10 @@ class HopState {
   /** Header names strategies wrote on the last hop: removed before the next one. */
   applied: string[] = [];
   /**
-   * Header values strategies wrote on original-origin hops (`name\0value`): never replayed
-   * elsewhere. Made on the first write: most requests write one header or none.
+   * Headers strategies wrote on original-origin hops: never replayed elsewhere. A list, not
+   * a set: hashing a token on every request costs more than the rare lookup on a redirect.
    */
-  originalValues: Set<string> | undefined = undefined;
+  readonly originalValues: Array<readonly [name: string, value: string | string[]]> = [];
   checkedNoauth = false;
 
   constructor(
@@ -105,8 +105,13 @@ function applyGotOptions(options: HopOptions, extra: OptionsInit): void {
   } else options.merge(extra);
 }
 
-function valueKey(name: string, value: string | string[]): string {
-  return `${name}\0${Array.isArray(value) ? value.join("\n") : value}`;
+function sameValue(a: string | string[], b: string | string[]): boolean {
+  if (typeof a === "string" || typeof b === "string") return a === b;
+  return a.length === b.length && a.every((item, i) => item === b[i]);
+}
+
+function wroteBefore(state: HopState, name: string, value: string | string[]): boolean {
+  return state.originalValues.some(([n, v]) => n === name && sameValue(v, value));
 }
 
 /**
@@ -236,9 +241,8 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     value: string | string[],
   ): void {
     if (request.sameOrigin) {
-      state.originalValues ??= new Set();
-      state.originalValues.add(valueKey(name, value));
-    } else if (!isHostScoped(strategy) && state.originalValues?.has(valueKey(name, value))) {
+      state.originalValues.push([name, value]);
+    } else if (!isHostScoped(strategy) && wroteBefore(state, name, value)) {
       debug(
         "guard: %s did not get %s header set for %s",
         request.url.host,

@@ -75,6 +75,12 @@ export class ScitokenStrategy implements AuthStrategy {
   readonly #allowInsecureTransport: boolean;
   readonly #verification: DeserializeOptions | undefined;
   #discovery: ScitokenDiscovery | undefined;
+  /** What discovery is asked besides the audience: fixed for this strategy. */
+  readonly #claims: { issuer?: string[]; timeleft: number };
+  /** The audience of the last request URL (most sessions talk to one host). */
+  #lastAudience: { protocol: string; hostname: string; audience: string[] } | undefined;
+  /** The header for the last token sent: the same token serves request after request. */
+  #lastHeader: { token: SciToken; value: string } | undefined;
 
   constructor(options: ScitokenStrategyOptions = {}) {
     const token =
@@ -89,6 +95,7 @@ export class ScitokenStrategy implements AuthStrategy {
     this.#allowInsecureTransport = options.allowInsecureTransport ?? false;
     this.#verification = options.verification;
     this.#discovery = options.discovery;
+    this.#claims = { ...(this.issuer ? { issuer: this.issuer } : {}), timeleft: this.timeleft };
     if (token instanceof SciToken) this.#header = `Bearer ${token.serialized}`;
     else if (typeof token === "string") this.#header = `Bearer ${token.trim()}`;
   }
@@ -123,10 +130,17 @@ export class ScitokenStrategy implements AuthStrategy {
         this.#discovery = sharedDiscovery;
       }
     }
-    return this.#discovery.lookup(this.audienceFor(url) ?? ["ANY"], this.scope, {
-      ...(this.issuer ? { issuer: this.issuer } : {}),
-      timeleft: this.timeleft,
-    });
+    return this.#discovery.lookup(this.#audienceOf(url) ?? ["ANY"], this.scope, this.#claims);
+  }
+
+  /** {@link audienceFor}, the same array again for the same scheme and host. */
+  #audienceOf(url?: string | URL): string[] | undefined {
+    if (this.audience || !(url instanceof URL)) return this.audienceFor(url);
+    const last = this.#lastAudience;
+    if (last?.protocol === url.protocol && last.hostname === url.hostname) return last.audience;
+    const audience = [`${url.protocol}//${url.hostname}`];
+    this.#lastAudience = { protocol: url.protocol, hostname: url.hostname, audience };
+    return audience;
   }
 
   /** Synchronous for an explicit token and a warm discovery cache (the hot path). */
@@ -177,8 +191,13 @@ export class ScitokenStrategy implements AuthStrategy {
       debug("scitoken: none found for %s", request.url.origin);
       return;
     }
-    debug("scitoken: using token from %s for %s", found.source, request.url.origin);
-    request.headers.authorization = `Bearer ${found.token.serialized}`;
+    debug("scitoken: using token from %s for %s", found.source, request.url.host);
+    let header = this.#lastHeader;
+    if (header?.token !== found.token) {
+      header = { token: found.token, value: `Bearer ${found.token.serialized}` };
+      this.#lastHeader = header;
+    }
+    request.headers.authorization = header.value;
   }
 
   /** The settings for `JSON.stringify`; an explicit token shows as `[redacted]`. */
