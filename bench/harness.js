@@ -164,6 +164,7 @@ export async function startBench() {
     mtlsOrigin,
     echo,
     serverCpu,
+    serverPid: server.pid,
     sessionClient,
     sessionRows,
     baselines,

@@ -52,6 +52,30 @@ export async function throughput(call, concurrency, ms) {
   return { rps: (count * 1000) / elapsed, cpuUs: (cpu.user + cpu.system) / count };
 }
 
+/**
+ * Concurrency 1, with the rows taking turns request by request (the order reversed every
+ * turn) for about `ms` per row: each row's requests/second is one over its mean request
+ * time. Taking turns this closely, a row and its baseline see the same moment of the
+ * machine, which time slices cannot promise on a shared machine.
+ */
+export async function interleavedSequential(rows, ms) {
+  const spent = rows.map(() => 0);
+  const counts = rows.map(() => 0);
+  const end = performance.now() + ms * rows.length;
+  const forward = rows.map((_, i) => i);
+  const backward = [...forward].reverse();
+  for (let turn = 0; performance.now() < end; turn++) {
+    for (const i of turn % 2 === 0 ? forward : backward) {
+      const row = rows[i];
+      const start = performance.now();
+      await row.get(row.url);
+      spent[i] += performance.now() - start;
+      counts[i] += 1;
+    }
+  }
+  return rows.map((_, i) => ({ rps: (counts[i] * 1000) / spent[i] }));
+}
+
 /** Microseconds per call of an async function: `n` sequential calls after `warm` unmeasured ones. */
 export async function microsPerCall(call, n, warm = Math.min(n, 200)) {
   for (let i = 0; i < warm; i++) await call();

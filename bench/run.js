@@ -1,15 +1,17 @@
 // `npm run bench`: what authentication costs a Session, against plain got (issue 6).
 //
 // The HTTPS service runs in its own process (bench/server.js); this process is the client.
-// Each row is measured at concurrency 1 and 32 in interleaved rounds (every row once per
-// round, the order reversed every other round so that each row stays next to its baseline
-// and neither always goes first), and compared with its baseline from the same round. Many
-// short rounds rather than a few long ones: on a shared machine a burst of someone else's
-// work then hits a row and its baseline alike, and the median of the paired ratios ignores
-// the rounds it spoils. Then: discovery checks and micro-benchmarks, `new Session()`, heap
-// over 10 000 requests (bench/memory.js) and the cold start of the package against got.
+// Each round measures every row at concurrency 1 and 32 and compares it with its baseline
+// from the same round. At c=1 the rows take turns request by request, so a row and its
+// baseline see the same moment of the machine; at c=32 each row has a short time slice,
+// the order reversed every other round so that each row stays next to its baseline and
+// neither always goes first. Many short rounds rather than a few long ones: on a shared
+// machine a burst of someone else's work then spoils a round, not the result, and the
+// median of the paired ratios ignores it. Then: discovery checks and micro-benchmarks,
+// `new Session()`, heap over 10 000 requests (bench/memory.js) and the cold start of the
+// package against got.
 //
-// Tuning (environment): BENCH_ROUNDS (9), BENCH_MS_C32 (750), BENCH_MS_C1 (300),
+// Tuning (environment): BENCH_ROUNDS (16), BENCH_MS_C32 (400), BENCH_MS_C1 (200),
 // BENCH_COLD_RUNS (6), BENCH_QUICK=1 (a fast smoke run, numbers not meaningful),
 // BENCH_STRICT=1 (exit 1 when a target is missed), BENCH_DIST (measure another build).
 import { spawn } from "node:child_process";
@@ -20,6 +22,7 @@ import { Options } from "got";
 import { dist, startBench } from "./harness.js";
 import {
   coldStarts,
+  interleavedSequential,
   median,
   microsPerCall,
   microsPerSyncCall,
@@ -29,8 +32,8 @@ import {
 
 const quick = process.env.BENCH_QUICK === "1";
 const setting = (name, normal, fast) => Number(process.env[name] ?? (quick ? fast : normal));
-const ROUNDS = setting("BENCH_ROUNDS", 9, 2);
-const MS = { 32: setting("BENCH_MS_C32", 750, 200), 1: setting("BENCH_MS_C1", 300, 100) };
+const ROUNDS = setting("BENCH_ROUNDS", 16, 2);
+const MS = { 32: setting("BENCH_MS_C32", 400, 200), 1: setting("BENCH_MS_C1", 200, 100) };
 const COLD_RUNS = setting("BENCH_COLD_RUNS", 6, 2);
 const CONCURRENCY = [1, 32];
 const MEMORY_REQUESTS = 10_000;
@@ -49,9 +52,9 @@ log(`server on ${origin} and ${mtlsOrigin}; every row checked to send its creden
 // -- throughput: interleaved rounds ------------------------------------------------------
 
 const rps = Object.fromEntries(rows.map((r) => [r.id, { 1: [], 32: [] }]));
-const clientCpuUs = Object.fromEntries(rows.map((r) => [r.id, { 1: [], 32: [] }]));
+const clientCpuUs = Object.fromEntries(rows.map((r) => [r.id, { 32: [] }]));
 const cpu = { 1: [], 32: [] };
-const newConnections = Object.fromEntries(rows.map((r) => [r.id, { 1: 0, 32: 0 }]));
+const newConnections = { 1: 0, 32: 0 };
 log("warm-up round");
 for (const c of CONCURRENCY) {
   for (const row of rows) await throughput(() => row.get(row.url), c, 250);
@@ -60,17 +63,23 @@ const jwksHitsBefore = fx.issuer.hits(fx.issuer.jwksPath) + fx.issuer.metadataHi
 
 log(`${ROUNDS} rounds of ${rows.length} rows at c=1 (${MS[1]} ms) and c=32 (${MS[32]} ms)`);
 for (let round = 0; round < ROUNDS; round++) {
-  for (const c of CONCURRENCY) {
-    const order = round % 2 === 0 ? rows : [...rows].reverse();
-    for (const row of order) {
-      await serverCpu();
-      const sample = await throughput(() => row.get(row.url), c, MS[c]);
-      rps[row.id][c].push(sample.rps);
-      clientCpuUs[row.id][c].push(sample.cpuUs);
-      const server = await serverCpu();
-      cpu[c].push(server.cpu);
-      newConnections[row.id][c] += server.connections;
-    }
+  // c=1: the rows take turns request by request.
+  await serverCpu();
+  const sequential = await interleavedSequential(rows, MS[1]);
+  for (const [i, row] of rows.entries()) rps[row.id][1].push(sequential[i].rps);
+  const server1 = await serverCpu();
+  cpu[1].push(server1.cpu);
+  newConnections[1] += server1.connections;
+  // c=32: time slices, row after row.
+  const order = round % 2 === 0 ? rows : [...rows].reverse();
+  for (const row of order) {
+    await serverCpu();
+    const sample = await throughput(() => row.get(row.url), 32, MS[32]);
+    rps[row.id][32].push(sample.rps);
+    clientCpuUs[row.id][32].push(sample.cpuUs);
+    const server = await serverCpu();
+    cpu[32].push(server.cpu);
+    newConnections[32] += server.connections;
   }
 }
 const issuerHitsDuringRounds =
@@ -80,14 +89,19 @@ function rowResult(row) {
   const result = { id: row.id, what: row.what, baseline: row.baseline ?? null };
   for (const c of CONCURRENCY) {
     const own = rps[row.id][c];
-    const entry = { rps: summary(own), clientCpuUsPerRequest: summary(clientCpuUs[row.id][c]) };
+    const cpuUs = clientCpuUs[row.id][c];
+    const entry = {
+      rps: summary(own),
+      ...(cpuUs ? { clientCpuUsPerRequest: summary(cpuUs) } : {}),
+    };
     if (row.baseline) {
       // Paired within each round: drift between rounds cancels out.
       const base = rps[row.baseline][c];
       entry.ratio = summary(own.map((v, i) => v / base[i]));
       entry.ratioOfMedians = median(own) / median(base);
-      entry.extraCpuUsPerRequest =
-        median(clientCpuUs[row.id][c]) - median(clientCpuUs[row.baseline][c]);
+      if (cpuUs) {
+        entry.extraCpuUsPerRequest = median(cpuUs) - median(clientCpuUs[row.baseline][c]);
+      }
     }
     result[`c${c}`] = entry;
   }

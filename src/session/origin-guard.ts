@@ -200,8 +200,10 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
   function runStrategies(hop: Hop, from: number): void | Promise<void> {
     for (let index = from; index < hop.strategies.length; index++) {
       const strategy = hop.strategies[index] as AuthStrategy;
+      // Nothing to copy or compare for a strategy that only adds got options (X.509).
+      if (!strategy.authorize) continue;
       const headers: Headers = { ...hop.headers };
-      const result = strategy.authorize?.({ ...hop.request, headers });
+      const result = strategy.authorize({ ...hop.request, headers });
       if (isThenable(result)) {
         return Promise.resolve(result).then(() => {
           applyChanges(hop, strategy, headers);
