@@ -93,16 +93,26 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof (value as PromiseLike<unknown> | undefined)?.then === "function";
 }
 
+const CREDENTIAL_KEYS = new Set(["certificate", "key", "passphrase"]);
+
+function isTlsCredential(extra: OptionsInit): extra is { https: Record<string, unknown> } {
+  const keys = Object.keys(extra);
+  if (keys.length !== 1 || keys[0] !== "https" || !extra.https) return false;
+  return Object.entries(extra.https).every(
+    ([name, value]) =>
+      CREDENTIAL_KEYS.has(name) && (typeof value === "string" || value === undefined),
+  );
+}
+
 /**
- * Put a strategy's got options on this request. A TLS credential (the common case) goes
- * straight into this request's own copy of the `https` options: got's setter validates
- * every TLS option again, which costs more than the rest of a request's auth work.
+ * Put a strategy's got options on this request. A TLS credential as PEM text (what X.509
+ * gives, on every request) goes straight into this request's own copy of the `https`
+ * options: got's setter validates every TLS option again, which costs more than the rest
+ * of a request's auth work. Anything else goes through got's own checks.
  */
 function applyGotOptions(options: HopOptions, extra: OptionsInit): void {
-  const keys = Object.keys(extra);
-  if (keys.length === 1 && keys[0] === "https" && extra.https) {
-    Object.assign(options.https, extra.https);
-  } else options.merge(extra);
+  if (isTlsCredential(extra)) Object.assign(options.https, extra.https);
+  else options.merge(extra);
 }
 
 function sameValue(a: string | string[], b: string | string[]): boolean {
