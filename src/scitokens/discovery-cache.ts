@@ -89,7 +89,9 @@ export class ScitokenDiscovery {
   /**
    * The first valid token for this request, or `undefined` when there is none. Returns
    * the answer itself, not a promise, when a cached one still holds (the hot path: no
-   * promise, no read, no verification); otherwise a promise of it.
+   * promise, no read, no verification); otherwise a promise of it. The arrays and options
+   * are taken as given once: asked again with the same ones, they are not looked into again,
+   * so pass ones that do not change afterwards (a strategy's own).
    *
    * @throws {TypeError} when a requested scope is malformed.
    */
