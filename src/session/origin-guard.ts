@@ -95,7 +95,18 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 
 const CREDENTIAL_KEYS = new Set(["certificate", "key", "passphrase"]);
 
+// Frozen options already found to be a TLS credential: a strategy hands out the same ones
+// request after request, and they cannot have changed.
+const checkedCredentials = new WeakSet<object>();
+
 function isTlsCredential(extra: OptionsInit): extra is { https: Record<string, unknown> } {
+  if (checkedCredentials.has(extra)) return true;
+  if (!isPemCredential(extra)) return false;
+  if (Object.isFrozen(extra) && Object.isFrozen(extra.https)) checkedCredentials.add(extra);
+  return true;
+}
+
+function isPemCredential(extra: OptionsInit): extra is { https: Record<string, unknown> } {
   const keys = Object.keys(extra);
   if (keys.length !== 1 || keys[0] !== "https" || !extra.https) return false;
   return Object.entries(extra.https).every(

@@ -23,6 +23,7 @@ export class X509Strategy implements AuthStrategy {
   readonly name = "x509";
   /** The credential path (or pair) this strategy presents. */
   readonly cert: X509CredentialPath;
+  #last: { readonly https: { readonly certificate: string; readonly key: string } } | undefined;
 
   constructor(cert: X509CredentialPath) {
     this.cert = cert;
@@ -31,6 +32,10 @@ export class X509Strategy implements AuthStrategy {
   gotOptions(): OptionsInit {
     // A renewed proxy is noticed within a second: no stat on every request.
     const { certificate, key } = gotCertificateOptions(this.cert, undefined, { statEveryMs: 1000 });
-    return { https: { certificate, key } };
+    const last = this.#last;
+    if (last?.https.certificate === certificate && last.https.key === key) return last;
+    // Frozen, so the same object can be handed out request after request.
+    this.#last = Object.freeze({ https: Object.freeze({ certificate, key }) });
+    return this.#last;
   }
 }
