@@ -1,6 +1,6 @@
 import { renameSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { IgwnAuthError, Session } from "../../src/index.js";
+import { IgwnAuthError, Session, X509Strategy } from "../../src/index.js";
 import { restoreEnv, setEnv, tempDir } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import {
@@ -121,5 +121,21 @@ describe("a renewed proxy", () => {
     await session.get(`${mtls.origin}/two`);
     const leaves = mtls.requests.map((r) => r.clientChain[0]?.split("/")[0]);
     expect(leaves).toEqual(["First Proxy", "Second Proxy"]);
+  });
+
+  it("gets new TLS options from its strategy; the same frozen ones until then", async () => {
+    const dir = tempDir();
+    const first = issueUserCertificate({ commonName: "Kept" });
+    const path = writeProxyFile(dir, issueProxyCertificate(first), [first], "x509up_kept");
+    const strategy = new X509Strategy(path);
+    const before = strategy.gotOptions();
+    expect(strategy.gotOptions()).toBe(before);
+    expect(Object.isFrozen(before) && Object.isFrozen(before.https)).toBe(true);
+    const second = issueUserCertificate({ commonName: "Replaced", freshKey: true });
+    writeProxyFile(dir, issueProxyCertificate(second, { freshKey: true }), [second], "x509up_kept");
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const after = strategy.gotOptions();
+    expect(after).not.toBe(before);
+    expect(after.https?.key).not.toBe(before.https?.key);
   });
 });
