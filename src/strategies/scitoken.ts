@@ -7,6 +7,7 @@ import {
   type DiscoveredScitoken as DiscoveredToken,
   ScitokenDiscovery,
 } from "../scitokens/discovery-cache.js";
+import { tokenAuthorizationHeader } from "../scitokens/header.js";
 import { SciToken } from "../scitokens/token.js";
 import { isOriginalOrigin } from "./hop.js";
 import { mayUseTransport } from "./transport.js";
@@ -96,8 +97,9 @@ export class ScitokenStrategy implements AuthStrategy {
     this.#verification = options.verification;
     this.#discovery = options.discovery;
     this.#claims = { ...(this.issuer ? { issuer: this.issuer } : {}), timeleft: this.timeleft };
-    if (token instanceof SciToken) this.#header = `Bearer ${token.serialized}`;
-    else if (typeof token === "string") this.#header = `Bearer ${token.trim()}`;
+    if (token instanceof SciToken || typeof token === "string") {
+      this.#header = tokenAuthorizationHeader(token);
+    }
   }
 
   /** Whether this strategy sends a token it was given rather than one it discovers. */
@@ -138,7 +140,7 @@ export class ScitokenStrategy implements AuthStrategy {
     if (this.audience || !(url instanceof URL)) return this.audienceFor(url);
     const last = this.#lastAudience;
     if (last?.protocol === url.protocol && last.hostname === url.hostname) return last.audience;
-    const audience = [`${url.protocol}//${url.hostname}`];
+    const audience = this.audienceFor(url) as string[];
     this.#lastAudience = { protocol: url.protocol, hostname: url.hostname, audience };
     return audience;
   }
@@ -194,7 +196,7 @@ export class ScitokenStrategy implements AuthStrategy {
     debug("scitoken: using token from %s for %s", found.source, request.url.host);
     let header = this.#lastHeader;
     if (header?.token !== found.token) {
-      header = { token: found.token, value: `Bearer ${found.token.serialized}` };
+      header = { token: found.token, value: tokenAuthorizationHeader(found.token) };
       this.#lastHeader = header;
     }
     request.headers.authorization = header.value;

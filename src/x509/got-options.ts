@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from "node:crypto";
-import { type Stats, statSync } from "node:fs";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { identityOfStats, type PathState, pathStateOf, pathUnchanged } from "../lib/fingerprint.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
 import { readX509Credential, type X509Credential } from "./credential.js";
 import { isEncryptedPrivateKeyPem, isPrivateKeyBlock, parsePemBlocks } from "./pem.js";
@@ -15,7 +15,8 @@ export interface GotCertificateOptions {
 }
 
 interface Entry {
-  fingerprint: string;
+  /** What the certificate file (and the key file, if separate) held when read. */
+  states: readonly PathState[];
   /** When the files were last found unchanged (ms since the epoch). */
   checkedAt: number;
   credential: X509Credential;
@@ -26,17 +27,23 @@ interface Entry {
 // re-read it only when a stat shows it changed (a renewed proxy is a new file or new mtime).
 const MAX_ENTRIES = 16;
 const cache = new Map<string, Entry>();
+let loads = 0;
 
-function fingerprintOf(stats: Stats): string {
-  return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+/**
+ * How many times a credential has been read for got in this process.
+ *
+ * @internal For tests of the cache; not part of the public API.
+ */
+export function x509CredentialLoads(): number {
+  return loads;
 }
 
-function currentFingerprint(paths: readonly string[]): string | undefined {
-  try {
-    return paths.map((p) => fingerprintOf(statSync(p))).join("|");
-  } catch {
-    return undefined; // let the full read report what is wrong
-  }
+/** Whether every file still holds what was read (a path that cannot be stat'ed has changed). */
+function unchanged(paths: readonly string[], states: readonly PathState[]): boolean {
+  return paths.every((path, i) => {
+    const state = states[i];
+    return state !== undefined && typeof state !== "string" && pathUnchanged(path, state);
+  });
 }
 
 function readPrivateKeyFile(path: string): string {
@@ -86,8 +93,9 @@ function checkKey(
 }
 
 function load(certPath: string, keyPath: string | undefined): Entry {
+  loads += 1;
   const { credential, stats } = readX509Credential(certPath);
-  let fingerprint = fingerprintOf(stats);
+  const states: PathState[] = [identityOfStats(stats)];
   let keyPem: string;
   if (keyPath === undefined) {
     if (credential.privateKeyPem === undefined) {
@@ -103,10 +111,10 @@ function load(certPath: string, keyPath: string | undefined): Entry {
     keyPem = readPrivateKeyFile(keyPath);
     checkKey(keyPem, `X.509 private key file ${keyPath}`, credential, certPath);
     // Stat after the read: a key replaced in between only costs one more read next time.
-    fingerprint = `${fingerprint}|${currentFingerprint([keyPath]) ?? "?"}`;
+    states.push(pathStateOf(keyPath));
   }
   const certificate = credential.certificates.map((c) => c.toString()).join("");
-  return { fingerprint, checkedAt: Date.now(), credential, options: { certificate, key: keyPem } };
+  return { states, checkedAt: Date.now(), credential, options: { certificate, key: keyPem } };
 }
 
 /**
@@ -135,8 +143,7 @@ export function gotCertificateOptions(
   // A session asks on every request; a renewed proxy need only be noticed within
   // `statEveryMs`, which saves a stat per request (slow where system calls are).
   if (entry === undefined || now - entry.checkedAt >= (options.statEveryMs ?? 0)) {
-    const fingerprint = currentFingerprint(paths);
-    if (entry === undefined || fingerprint === undefined || entry.fingerprint !== fingerprint) {
+    if (entry === undefined || !unchanged(paths, entry.states)) {
       cache.delete(cacheKey);
       entry = load(certPath, keyPath);
       cache.set(cacheKey, entry);

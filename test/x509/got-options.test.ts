@@ -1,10 +1,10 @@
 import { X509Certificate } from "node:crypto";
-import { mkdirSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { mkdirSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import got from "got";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode } from "../../src/lib/errors.js";
-import { gotCertificateOptions } from "../../src/x509/got-options.js";
+import { gotCertificateOptions, x509CredentialLoads } from "../../src/x509/got-options.js";
 import { tempDir } from "../helpers/env.js";
 import { thrown } from "../helpers/errors.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
@@ -158,25 +158,28 @@ describe("gotCertificateOptions", () => {
     expect(() => gotCertificateOptions(path, 60)).not.toThrow();
   });
 
-  test("re-reads the file only when its stat changes", () => {
+  test("re-reads the file only when it changed, a rewrite that keeps the mtime included", () => {
     const user = issueUserCertificate();
     const first = issueProxyCertificate(user);
     const path = writeProxyFile(dir, first, [user]);
+    // Padded, so the renewed proxy below can be written at exactly the same size.
+    const size = proxyFileText(first, user).length + 256;
+    const padded = (text: string) => text.padEnd(size, "\n");
+    writeFileSync(path, padded(proxyFileText(first, user)));
     // Whole seconds, so the mtime can be put back exactly after a rewrite.
     const mtime = Math.floor(Date.now() / 1000) - 10;
     utimesSync(path, mtime, mtime);
+    const loads = x509CredentialLoads();
     expect(gotCertificateOptions(path).key).toBe(first.keyPem);
-
-    // Same inode, size and mtime: the cached credential is used without reading the file.
-    writeFileSync(path, "x".repeat(statSync(path).size));
-    utimesSync(path, mtime, mtime);
     expect(gotCertificateOptions(path).key).toBe(first.keyPem);
+    expect(x509CredentialLoads() - loads).toBe(1);
 
-    // A renewed proxy (new content, new mtime) is picked up.
+    // Rewritten in place, size and mtime the same: only the change time tells.
     const renewed = issueProxyCertificate(user, { freshKey: true });
-    writeFileSync(path, proxyFileText(renewed, user));
-    utimesSync(path, mtime + 5, mtime + 5);
+    writeFileSync(path, padded(proxyFileText(renewed, user)));
+    utimesSync(path, mtime, mtime);
     expect(gotCertificateOptions(path).key).toBe(renewed.keyPem);
+    expect(x509CredentialLoads() - loads).toBe(2);
   });
 });
 
