@@ -75,6 +75,17 @@ describe("getNetrcAuth lookup", () => {
     expect(getNetrcAuth("https://[0:0::1]/")).toEqual(["loop", "back"]);
   });
 
+  it("matches URL objects as strings: case, IPv6 and international names", () => {
+    useNetrc(`${SAMPLE}machine Bücher.example login buch password seite\n`);
+    expect(getNetrcAuth(new URL("https://DataFind.Example.org:8443/"))).toEqual([
+      "albert",
+      "relativity",
+    ]);
+    expect(getNetrcAuth(new URL("https://[0:0::1]:8443/"))).toEqual(["loop", "back"]);
+    expect(getNetrcAuth(new URL("https://bücher.example/"))).toEqual(["buch", "seite"]);
+    expect(getNetrcAuth("https://bücher.example/")).toEqual(["buch", "seite"]);
+  });
+
   it("falls back to the default entry for an unknown host", () => {
     useNetrc(SAMPLE);
     expect(getNetrcAuth("https://elsewhere.example/")).toEqual(["anonymous", "guest"]);
