@@ -1,5 +1,20 @@
 // The public API of igwn-auth-utils. Every export is named here (no `export *`).
 
+// got's error classes, so that `err instanceof HTTPError` holds against the got this
+// package runs on (got is a peer dependency: one copy, shared with the caller).
+export {
+  CacheError,
+  CancelError,
+  HTTPError,
+  MaxRedirectsError,
+  ParseError,
+  ReadError,
+  RequestError,
+  RetryError,
+  TimeoutError,
+  UploadError,
+} from "got";
+
 export { ErrorCode, type ErrorCodeValue, IgwnAuthError } from "./lib/errors.js";
 export { type GetNetrcAuthOptions, getNetrcAuth, netrcPath } from "./netrc/netrc.js";
 export { type Netrc, type NetrcEntry, parseNetrc } from "./netrc/parse.js";
@@ -23,6 +38,7 @@ export type {
   RequestOptions,
   SessionOptions,
 } from "./session/options.js";
+export type { RequestFunction, RequestShortcut } from "./session/request-types.js";
 export {
   del as delete,
   get,

@@ -2,8 +2,8 @@
 import { fileURLToPath } from "node:url";
 import { runNode } from "../testing/child-process.js";
 
-/** dist/cli/main.js, beside this file's dist/demo folder. */
-export const CLI_PATH = fileURLToPath(new URL("../cli/main.js", import.meta.url));
+/** dist/cli/main.js: this file is bundled into dist/dev/demo (or a chunk in dist/dev/chunks). */
+export const CLI_PATH = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
 
 export interface CliOutcome {
   code: number | null;

@@ -50,7 +50,10 @@ export interface SessionOptions extends AuthOptions, Omit<OptionsInit, "url"> {
 }
 
 /** Options of one request: auth overrides for this request only, plus any got option. */
-export interface RequestOptions extends AuthOptions, Omit<OptionsInit, "url"> {}
+export interface RequestOptions extends AuthOptions, Omit<OptionsInit, "url"> {
+  /** Reject a response with status >= 400 with got's `HTTPError` (default: the session's). */
+  raiseForStatus?: boolean;
+}
 
 const AUTH_KEYS = [
   "token",

@@ -1,5 +1,5 @@
-import type { CancelableRequest, Response } from "got";
 import { type RequestOptions, type SessionOptions, splitSessionOptions } from "./options.js";
+import type { RequestFunction, RequestShortcut } from "./request-types.js";
 import { Session } from "./session.js";
 
 /** Options of a module-level request: a request's options, plus an optional session. */
@@ -12,7 +12,8 @@ export interface ModuleRequestOptions
 
 /**
  * Make one request with IGWN auth: a one-off {@link Session} is made with the auth
- * options of `options` and `url` as its `url` (or `options.session` is used).
+ * options of `options` and `url` as its `url` (or `options.session` is used). Typed by
+ * `responseType` and `resolveBodyOnly` as got types it.
  *
  * @example
  * ```ts
@@ -20,11 +21,7 @@ export interface ModuleRequestOptions
  * const res = await request("GET", "https://datafind.example.org/api/v1/data", { tokenScope: "read:/" });
  * ```
  */
-export function request(
-  method: string,
-  url: string | URL,
-  options: ModuleRequestOptions = {},
-): CancelableRequest<Response<string>> {
+export const request = ((method: string, url: string | URL, options: ModuleRequestOptions = {}) => {
   const { session, ...rest } = options;
   if (session) return session.request(method, url, rest);
   const { auth, settings, got } = splitSessionOptions(rest);
@@ -33,37 +30,30 @@ export function request(
     oneOff = new Session({ ...auth, ...settings, url: String(url) });
   } catch (err) {
     // Every failure of a request, option errors included, arrives as a rejection.
-    return Promise.reject(err) as CancelableRequest<Response<string>>;
+    return Promise.reject(err);
   }
   return oneOff.request(method, url, got);
+}) as RequestFunction<ModuleRequestOptions>;
+
+function shortcut(method: string): RequestShortcut<ModuleRequestOptions> {
+  return ((url: string | URL, options?: ModuleRequestOptions) =>
+    request(method, url, options)) as RequestShortcut<ModuleRequestOptions>;
 }
 
 /** `GET` with IGWN auth — see {@link request}. */
-export function get(url: string | URL, options?: ModuleRequestOptions) {
-  return request("GET", url, options);
-}
+export const get = shortcut("GET");
 
 /** `POST` with IGWN auth — see {@link request}. */
-export function post(url: string | URL, options?: ModuleRequestOptions) {
-  return request("POST", url, options);
-}
+export const post = shortcut("POST");
 
 /** `PUT` with IGWN auth — see {@link request}. */
-export function put(url: string | URL, options?: ModuleRequestOptions) {
-  return request("PUT", url, options);
-}
+export const put = shortcut("PUT");
 
 /** `PATCH` with IGWN auth — see {@link request}. */
-export function patch(url: string | URL, options?: ModuleRequestOptions) {
-  return request("PATCH", url, options);
-}
+export const patch = shortcut("PATCH");
 
 /** `HEAD` with IGWN auth — see {@link request}. */
-export function head(url: string | URL, options?: ModuleRequestOptions) {
-  return request("HEAD", url, options);
-}
+export const head = shortcut("HEAD");
 
 /** `DELETE` with IGWN auth — see {@link request}; exported as `delete`. */
-export function del(url: string | URL, options?: ModuleRequestOptions) {
-  return request("DELETE", url, options);
-}
+export const del = shortcut("DELETE");

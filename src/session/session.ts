@@ -1,11 +1,5 @@
 import { inspect } from "node:util";
-import got, {
-  type CancelableRequest,
-  type ExtendOptions,
-  type Got,
-  type Method,
-  type Response,
-} from "got";
+import got, { type CancelableRequest, type ExtendOptions, type Got, type Method } from "got";
 import { container, inject, injectAll, injectable } from "../lib/di.js";
 import { IgwnAuthError } from "../lib/errors.js";
 import { getNetrcAuth } from "../netrc/netrc.js";
@@ -26,9 +20,10 @@ import {
 } from "./options.js";
 import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guard.js";
 import { protectGot } from "./protect-got.js";
+import type { RequestFunction, RequestShortcut } from "./request-types.js";
 import { type AuthPlan, AuthResolver } from "./resolver.js";
 import { scrubbingHandler } from "./scrubbing-handler.js";
-import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
+import { AUTH_STRATEGIES, injectedOptions, injectedStrategies, SESSION_OPTIONS } from "./tokens.js";
 import { canonicalHeaderRequest } from "./wire-headers.js";
 
 /**
@@ -44,7 +39,9 @@ const DEFAULT_TIMEOUT = { connect: 30_000, secureConnect: 30_000, response: 300_
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
 function rootStrategies(): AuthStrategy[] {
-  return container.isRegistered(AUTH_STRATEGIES, true) ? container.resolveAll(AUTH_STRATEGIES) : [];
+  return container.isRegistered(AUTH_STRATEGIES, true)
+    ? (injectedStrategies(container.resolveAll(AUTH_STRATEGIES)) ?? [])
+    : [];
 }
 
 /**
@@ -80,13 +77,13 @@ export class Session {
   };
 
   constructor(
-    @inject(SESSION_OPTIONS, { isOptional: true }) options: SessionOptions = {},
-    @injectAll(AUTH_STRATEGIES, { isOptional: true }) extraStrategies?: AuthStrategy[],
-    @inject(AuthResolver, { isOptional: true }) resolver?: AuthResolver,
+    @inject(SESSION_OPTIONS) options: SessionOptions = {},
+    @injectAll(AUTH_STRATEGIES) extraStrategies?: AuthStrategy[],
+    @inject(AuthResolver) resolver?: AuthResolver,
   ) {
-    const { auth, settings, got: gotOptions } = splitSessionOptions(options ?? {});
+    const { auth, settings, got: gotOptions } = splitSessionOptions(injectedOptions(options));
     this.#resolver = resolver ?? container.resolve(AuthResolver);
-    this.#extraStrategies = extraStrategies ?? rootStrategies();
+    this.#extraStrategies = injectedStrategies(extraStrategies) ?? rootStrategies();
     this.#url = settings.url;
     this.#options = this.#resolver.withEnvironmentDefaults(auth);
     this.#context = {
@@ -214,60 +211,63 @@ export class Session {
   /**
    * Make a request. `options` take auth overrides for this request only (`token`,
    * `tokenAudience`, `tokenScope`, `tokenIssuer`, `cert`, `auth`, `forceNoauth`,
-   * `failIfNoauth`) and any got option.
+   * `failIfNoauth`), `raiseForStatus`, and any got option; the result is typed by
+   * `responseType` and `resolveBodyOnly` as got types it.
    *
    * @example
    * ```ts
    * const res = await session.request("GET", url, { token: false, timeout: { request: 10_000 } });
    * ```
    */
-  request(
-    method: string,
-    url: string | URL,
-    options?: RequestOptions,
-  ): CancelableRequest<Response<string>> {
+  declare readonly request: RequestFunction<RequestOptions>;
+  /** `GET` — see {@link Session.request}. */
+  declare readonly get: RequestShortcut<RequestOptions>;
+  /** `POST` — see {@link Session.request}. */
+  declare readonly post: RequestShortcut<RequestOptions>;
+  /** `PUT` — see {@link Session.request}. */
+  declare readonly put: RequestShortcut<RequestOptions>;
+  /** `PATCH` — see {@link Session.request}. */
+  declare readonly patch: RequestShortcut<RequestOptions>;
+  /** `DELETE` — see {@link Session.request}. */
+  declare readonly delete: RequestShortcut<RequestOptions>;
+  /** `HEAD` — see {@link Session.request}. */
+  declare readonly head: RequestShortcut<RequestOptions>;
+
+  /** The one implementation behind {@link Session.request} and the method shortcuts. */
+  #request(method: string, url: string | URL, options?: RequestOptions): CancelableRequest {
     if (options === undefined) {
-      return this.got(url, { method: method.toUpperCase() as Method }) as CancelableRequest<
-        Response<string>
-      >;
+      return this.got(url, { method: method.toUpperCase() as Method }) as CancelableRequest;
     }
     const { auth, got: gotOptions } = splitAuthOptions(options);
-    const init: Record<string, unknown> = { ...gotOptions, method: method.toUpperCase() };
+    const { raiseForStatus, ...init } = gotOptions as RequestOptions & Record<string, unknown>;
+    init.method = method.toUpperCase() as Method;
+    // The Python name, per request as per session; got calls it throwHttpErrors.
+    if (raiseForStatus !== undefined) init.throwHttpErrors = raiseForStatus;
     if (Object.keys(auth).length > 0) {
       // got copies context from request to request and hop to hop: the overrides ride on it.
       init.context = { ...(gotOptions.context as object), [REQUEST_AUTH]: new RequestAuth(auth) };
     }
-    return this.got(url, init as never) as unknown as CancelableRequest<Response<string>>;
+    return this.got(url, init as never) as unknown as CancelableRequest;
   }
 
-  /** `GET` — see {@link Session.request}. */
-  get(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("GET", url, options);
-  }
-
-  /** `POST` — see {@link Session.request}. */
-  post(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("POST", url, options);
-  }
-
-  /** `PUT` — see {@link Session.request}. */
-  put(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("PUT", url, options);
-  }
-
-  /** `PATCH` — see {@link Session.request}. */
-  patch(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("PATCH", url, options);
-  }
-
-  /** `DELETE` — see {@link Session.request}. */
-  delete(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("DELETE", url, options);
-  }
-
-  /** `HEAD` — see {@link Session.request}. */
-  head(url: string | URL, options?: RequestOptions): CancelableRequest<Response<string>> {
-    return this.request("HEAD", url, options);
+  static {
+    const methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"] as const;
+    const define = (name: string, value: unknown) =>
+      Object.defineProperty(Session.prototype, name, { value, writable: true, configurable: true });
+    define(
+      "request",
+      function request(this: Session, method: string, url: string | URL, options?: RequestOptions) {
+        return this.#request(method, url, options);
+      },
+    );
+    for (const method of methods) {
+      define(
+        method.toLowerCase(),
+        function shortcut(this: Session, url: string | URL, options?: RequestOptions) {
+          return this.#request(method, url, options);
+        },
+      );
+    }
   }
 
   /** A summary for `JSON.stringify`: the URL, certificate path and strategy names, no secret. */

@@ -6,7 +6,7 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.js";
 
-const DEMO = resolve(import.meta.dirname, "../../dist/demo/main.js");
+const DEMO = resolve(import.meta.dirname, "../../dist/dev/demo/main.js");
 
 function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   if (!existsSync(DEMO)) throw new Error(`${DEMO} is missing: run \`npm run build\` first`);
