@@ -197,31 +197,34 @@ function checkScopes(
   scopes: readonly RequestedScope[] | undefined,
   wlcg: boolean,
 ): string | null {
-  // As the enforcer: `scope` is the claim to check; the legacy `scp` list stands in only
-  // when there is no `scope`. A token carrying both must satisfy both.
-  const lists: Array<{ name: string; items: readonly string[] }> = [];
+  // `scope` is the claim to check; the legacy `scp` list stands in only when there is no
+  // `scope`, and never vetoes a token that has one. (scitokens-cpp refuses a token without
+  // `scope`; the Python package reads `scp` then, and so does this library.)
+  let name: "scope" | "scp";
+  let items: readonly string[];
   if (claims.scope !== undefined) {
     if (typeof claims.scope !== "string") {
       return "claim 'scope' is not a space-separated string";
     }
-    lists.push({ name: "scope", items: claims.scope.split(" ") });
-  }
-  if (claims.scp !== undefined) {
+    name = "scope";
+    items = claims.scope.split(" ");
+  } else if (claims.scp !== undefined) {
     const scp: unknown = claims.scp;
-    const items = typeof scp === "string" ? [scp] : scp;
-    if (!Array.isArray(items) || items.some((s) => typeof s !== "string")) {
+    const list = typeof scp === "string" ? [scp] : scp;
+    if (!Array.isArray(list) || list.some((s) => typeof s !== "string")) {
       return "claim 'scp' is not a list of strings";
     }
-    lists.push({ name: "scp", items: items as string[] });
+    name = "scp";
+    items = list as string[];
+  } else {
+    return "the token has no 'scope' (or 'scp') claim";
   }
-  if (lists.length === 0) return "the token has no 'scope' (or 'scp') claim";
-  for (const { name, items } of lists) {
-    const grants = parseTokenScopes(items, wlcg);
-    if (typeof grants === "string") return `claim '${name}': ${grants}`;
-    for (const requested of scopes ?? []) {
-      if (!grantsAllow(grants, requested)) {
-        return `claim '${name}' (${show(items.join(" "))}) does not grant ${show(requested.text)}`;
-      }
+  const ignored: string[] = [];
+  const grants = parseTokenScopes(items, wlcg, ignored);
+  for (const requested of scopes ?? []) {
+    if (!grantsAllow(grants, requested)) {
+      const why = ignored.length > 0 ? ` (ignored: ${ignored.join("; ")})` : "";
+      return `claim '${name}' (${show(items.join(" "))}) does not grant ${show(requested.text)}${why}`;
     }
   }
   return null;
