@@ -40,6 +40,16 @@ function tokenOf(overrides: Record<string, unknown> = {}): SciToken {
   return new SciToken("unused.serialised.token", { alg: "RS256" }, claimsOf(overrides));
 }
 
+/** A token whose header says it is an RFC 9068 access token. */
+function atJwtOf(overrides: Record<string, unknown> = {}, typ = "at+jwt"): SciToken {
+  return new SciToken("unused.serialised.token", { alg: "RS256", typ }, claimsOf(overrides));
+}
+
+/** Why checkTokenClaims refuses the token (null when it accepts it). */
+function reasonFor(token: SciToken, audience: string | string[] | undefined, scope?: string) {
+  return checkTokenClaims(token.claims, claimsRequest(audience, scope));
+}
+
 const rtoken = () => tokenOf();
 const rwtoken = () => tokenOf({ scope: `${READ_SCOPE} ${WRITE_SCOPE}` });
 
@@ -80,10 +90,11 @@ describe("isValidToken by issuer", () => {
     expect(await isValidToken(rtoken(), READ_AUDIENCE, undefined, { issuer })).toBe(validity);
   });
 
-  it("refuses a token without iss when an issuer is required", async () => {
+  it("refuses a token without iss, whether or not an issuer is required (scitokens-cpp)", async () => {
     const token = tokenOf({ iss: undefined });
-    expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
     expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE, { issuer: ISSUER })).toBe(false);
+    expect(reasonFor(token, READ_AUDIENCE)).toBe("the token has no 'iss' claim");
   });
 });
 
@@ -314,16 +325,51 @@ describe("time claims", () => {
     expect(checkTokenClaims(claims, request, 1950)).toContain("claim 'exp'");
   });
 
-  it("refuses a time claim that is not a number", async () => {
-    expect(await isValidToken(tokenOf({ exp: "tomorrow" }), READ_AUDIENCE, READ_SCOPE)).toBe(false);
-  });
+  it.each([
+    ["exp", "tomorrow"],
+    ["exp", `${now() + 3600}`],
+    ["exp", now() + 3600.5],
+    ["nbf", now() - 0.5],
+    ["iat", now() - 10.25],
+    ["iat", null],
+  ])(
+    "refuses %s %j: time claims are whole seconds, as scitokens-cpp requires",
+    async (claim, value) => {
+      const token = tokenOf({ [claim]: value });
+      expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
+      expect(reasonFor(token, READ_AUDIENCE, READ_SCOPE)).toBe(
+        `claim '${claim}' (${JSON.stringify(value)}) is not a whole number of seconds`,
+      );
+    },
+  );
 
-  it("accepts a token without exp, as the Python enforcer does", async () => {
-    expect(await isValidToken(tokenOf({ exp: undefined }), READ_AUDIENCE, READ_SCOPE)).toBe(true);
+  it.each(["exp", "iat", "nbf"])(
+    "refuses a token without %s, as scitokens-cpp does (the Python enforcer does not)",
+    async (claim) => {
+      const token = tokenOf({ [claim]: undefined });
+      expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE, { timeleft: -1e12 })).toBe(false);
+      expect(reasonFor(token, READ_AUDIENCE, READ_SCOPE)).toBe(`the token has no '${claim}' claim`);
+    },
+  );
+
+  it("accepts an at+jwt access token without nbf, as scitokens-cpp 0.7.3 does", async () => {
+    expect(await isValidToken(atJwtOf({ nbf: undefined }), READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    expect(await isValidToken(atJwtOf({ exp: undefined }), READ_AUDIENCE, READ_SCOPE)).toBe(false);
+    expect(
+      await isValidToken(
+        atJwtOf({ nbf: undefined, ver: "scitoken:2.0" }),
+        READ_AUDIENCE,
+        READ_SCOPE,
+      ),
+    ).toBe(true);
   });
 });
 
 describe("audience", () => {
+  const WLCG_ANY = "https://wlcg.cern.ch/jwt/v1/any";
+  const scitoken2 = (more: Record<string, unknown>) => tokenOf({ ver: "scitoken:2.0", ...more });
+  const wlcg = (more: Record<string, unknown>) => tokenOf({ "wlcg.ver": "1.0", ...more });
+
   it("requires aud to match one requested audience", async () => {
     expect(await isValidToken(rtoken(), WRITE_AUDIENCE, READ_SCOPE)).toBe(false);
     expect(await isValidToken(rtoken(), [WRITE_AUDIENCE, READ_AUDIENCE], READ_SCOPE)).toBe(true);
@@ -337,25 +383,72 @@ describe("audience", () => {
   });
 
   it.each([["ANY"], [["ANY"]], [["notathing.com", "ANY"]]])(
-    "accepts aud %j for any audience",
+    "accepts aud %j in a SciTokens 2.0 token for any audience",
     async (aud) => {
-      const token = tokenOf({ aud });
+      for (const ver of ["scitoken:2.0", "scitokens:2.0"]) {
+        const token = tokenOf({ ver, aud });
+        expect(await isValidToken(token, "https://example.unl.edu", READ_SCOPE)).toBe(true);
+        expect(await isValidToken(token, undefined, READ_SCOPE)).toBe(true);
+      }
+    },
+  );
+
+  it.each([["https://wlcg.cern.ch/jwt/v1/any"], [["notathing.com", WLCG_ANY]]])(
+    "accepts aud %j in a WLCG token for any audience",
+    async (aud) => {
+      const token = wlcg({ aud });
       expect(await isValidToken(token, "https://example.unl.edu", READ_SCOPE)).toBe(true);
       expect(await isValidToken(token, undefined, READ_SCOPE)).toBe(true);
     },
   );
+
+  it("takes each any-audience only in its own profile, as scitokens-cpp does", async () => {
+    const audience = "https://example.unl.edu";
+    expect(await isValidToken(wlcg({ aud: "ANY" }), audience, READ_SCOPE)).toBe(false);
+    expect(await isValidToken(scitoken2({ aud: WLCG_ANY }), audience, READ_SCOPE)).toBe(false);
+    expect(reasonFor(wlcg({ aud: "ANY" }), audience)).toBe(
+      `claim 'aud' ("ANY") does not match the requested audience ("${audience}"); "ANY" stands for any audience only in a SciTokens 2.0 token, and this is a WLCG token`,
+    );
+    expect(reasonFor(scitoken2({ aud: WLCG_ANY }), audience)).toContain(
+      `"${WLCG_ANY}" stands for any audience only in a WLCG token, and this is a SciTokens 2.0 token`,
+    );
+    // Named literally, each is an audience like any other.
+    expect(await isValidToken(wlcg({ aud: "ANY" }), [audience, "ANY"], READ_SCOPE)).toBe(true);
+    expect(await isValidToken(scitoken2({ aud: WLCG_ANY }), WLCG_ANY, READ_SCOPE)).toBe(true);
+  });
+
+  it("does not take ANY as a wildcard in a SciTokens 1.0 token (scitokens-cpp; Python does)", async () => {
+    for (const token of [
+      tokenOf({ aud: "ANY" }),
+      tokenOf({ ver: "scitokens:1.0", aud: "ANY" }),
+      atJwtOf({ aud: "ANY" }),
+    ]) {
+      expect(await isValidToken(token, "https://example.unl.edu", READ_SCOPE)).toBe(false);
+      expect(await isValidToken(token, ["https://example.unl.edu", "ANY"], READ_SCOPE)).toBe(true);
+    }
+  });
 
   it("refuses an audience-restricted token when no audience is requested", async () => {
     expect(await isValidToken(rtoken(), undefined, READ_SCOPE)).toBe(false);
     expect(await isValidToken(rtoken(), [], READ_SCOPE)).toBe(false);
   });
 
-  it("accepts a token without aud for any audience (SciTokens 1.0)", async () => {
-    expect(await isValidToken(tokenOf({ aud: undefined }), "https://x.org", READ_SCOPE)).toBe(true);
+  it("accepts a token without aud only when no audience is requested (scitokens-cpp)", async () => {
+    const token = tokenOf({ aud: undefined });
+    expect(await isValidToken(token, undefined, READ_SCOPE)).toBe(true);
+    expect(await isValidToken(token, "https://x.org", READ_SCOPE)).toBe(false);
+    expect(reasonFor(token, "https://x.org")).toBe(
+      `the token has no 'aud' claim, and the audience "https://x.org" was requested`,
+    );
   });
 
-  it("refuses an aud that is not a string or list of strings", async () => {
+  it("refuses an aud that is not a string or list of strings, or an empty list", async () => {
     expect(await isValidToken(tokenOf({ aud: 42 }), READ_AUDIENCE, READ_SCOPE)).toBe(false);
+    expect(
+      await isValidToken(tokenOf({ aud: [READ_AUDIENCE, 42] }), READ_AUDIENCE, READ_SCOPE),
+    ).toBe(false);
+    expect(await isValidToken(tokenOf({ aud: [] }), undefined, READ_SCOPE)).toBe(false);
+    expect(reasonFor(tokenOf({ aud: [] }), undefined)).toBe("claim 'aud' is an empty list");
   });
 });
 
@@ -376,10 +469,71 @@ describe("profiles", () => {
     expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(true);
   });
 
-  it("refuses an unknown ver", async () => {
-    expect(await isValidToken(tokenOf({ ver: "scitoken:9.0" }), READ_AUDIENCE, READ_SCOPE)).toBe(
-      false,
+  it.each(["scitoken:2.0", "scitokens:2.0", "scitokens:1.0", undefined])(
+    "accepts ver %j, as scitokens-cpp does",
+    async (ver) => {
+      expect(await isValidToken(tokenOf({ ver }), READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    },
+  );
+
+  it.each([
+    ["scitoken:1.0", "is not a token version scitokens-cpp accepts"],
+    ["scitoken:9.0", "is not a token version scitokens-cpp accepts"],
+    ["SciTokens:2.0", "is not a token version scitokens-cpp accepts"],
+    [1, "is not a string"],
+    [2, "is not a string"],
+    [null, "is not a string"],
+  ])("refuses ver %j, as scitokens-cpp does", async (ver, why) => {
+    const token = tokenOf({ ver });
+    expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
+    expect(reasonFor(token, READ_AUDIENCE, READ_SCOPE)).toBe(
+      `claim 'ver' (${JSON.stringify(ver)}) ${why}${typeof ver === "string" ? " (scitoken:2.0, scitokens:2.0 or scitokens:1.0)" : ""}`,
     );
+  });
+
+  it.each(["sub", "jti"])("refuses a %s that is not a string", async (claim) => {
+    const token = tokenOf({ ver: "scitoken:2.0", [claim]: 7 });
+    expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
+    expect(reasonFor(token, READ_AUDIENCE)).toBe(`claim '${claim}' (7) is not a string`);
+  });
+
+  describe("SciTokens 1.0 (no ver, wlcg.ver or at+jwt type)", () => {
+    it.each([tokenOf, (o: Record<string, unknown>) => tokenOf({ ver: "scitokens:1.0", ...o })])(
+      "refuses a claim scitokens-cpp does not know (%#)",
+      async (make) => {
+        const token = make({ "wlcg.groups": ["/igwn"] });
+        expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
+        expect(reasonFor(token, READ_AUDIENCE)).toBe(
+          `claim "wlcg.groups" is not one a SciTokens 1.0 token may carry (scitokens-cpp refuses claims it does not know in that profile)`,
+        );
+      },
+    );
+
+    it("accepts the claims the enforcer knows", async () => {
+      const token = tokenOf({ sub: "a", jti: "b", opt: { x: 1 }, ver: "scitokens:1.0" });
+      expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    });
+
+    it("takes scp only in place of scope", async () => {
+      const both = tokenOf({ scp: [READ_SCOPE] });
+      expect(await isValidToken(both, READ_AUDIENCE, READ_SCOPE)).toBe(false);
+      expect(reasonFor(both, READ_AUDIENCE)).toContain(`claim "scp" is not one`);
+      const scpOnly = tokenOf({ scope: undefined, scp: [READ_SCOPE] });
+      expect(await isValidToken(scpOnly, READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    });
+  });
+
+  it.each(["at+jwt", "application/at+jwt"])(
+    "ignores unknown claims of an access token of type %s",
+    async (typ) => {
+      const token = atJwtOf({ madeupclaim: "x" }, typ);
+      expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(true);
+    },
+  );
+
+  it("reads the at+jwt type as written: AT+JWT is a SciTokens 1.0 token", async () => {
+    const token = atJwtOf({ madeupclaim: "x" }, "AT+JWT");
+    expect(await isValidToken(token, READ_AUDIENCE, READ_SCOPE)).toBe(false);
   });
 
   describe("WLCG", () => {
