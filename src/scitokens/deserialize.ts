@@ -247,7 +247,7 @@ async function deserialize(
  * `isValidToken` for that.
  *
  * Rejects with an {@link IgwnAuthError}: `ERR_INVALID_TOKEN` when the token is malformed,
- * unsigned, signed with an algorithm other than RS256 or ES256 ({@link SUPPORTED_ALGORITHMS})
+ * unsigned, signed with an algorithm other than RS256 or ES256
  * or its signature does not verify; `ERR_KEY_RETRIEVAL` when the
  * issuer's keys cannot be had. Messages never contain the token.
  *
