@@ -1,5 +1,6 @@
 import { type CryptoKey, exportSPKI, generateKeyPair, SignJWT } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
+import { findScitoken } from "../../src/scitokens/discover.js";
 import {
   CLOCK_SKEW_SECONDS,
   checkTokenClaims,
@@ -7,6 +8,7 @@ import {
 } from "../../src/scitokens/enforce.js";
 import { SciToken, type TokenClaims } from "../../src/scitokens/token.js";
 import { isValidToken } from "../../src/scitokens/validate.js";
+import { restoreEnv, setEnv } from "../helpers/env.js";
 
 const ISSUER = "local";
 const READ_AUDIENCE = "igwn_auth_utils";
@@ -664,6 +666,26 @@ describe("serialised tokens", () => {
     expect(await isValidToken(raw, WRITE_AUDIENCE, READ_SCOPE, { publicKey: publicPem })).toBe(
       false,
     );
+  });
+
+  it("judges an at+jwt token by its header in discovery too, which hands over only its claims", async () => {
+    const raw = await new SignJWT(claimsOf({ nbf: undefined, extra: "x" }))
+      .setProtectedHeader({ alg: "RS256", typ: "at+jwt" })
+      .sign(privateKey);
+    expect(await isValidToken(raw, READ_AUDIENCE, READ_SCOPE, { publicKey: publicPem })).toBe(true);
+    setEnv({ SCITOKEN: raw });
+    try {
+      const found = await findScitoken(READ_AUDIENCE, READ_SCOPE, { publicKey: publicPem });
+      expect(found.serialized).toBe(raw);
+      // The same claims under a plain JWT header are a SciTokens 1.0 token's, and refused.
+      const plain = { ...found.claims };
+      expect(checkTokenClaims(found.claims, claimsRequest(READ_AUDIENCE, READ_SCOPE))).toBeNull();
+      expect(checkTokenClaims(plain, claimsRequest(READ_AUDIENCE, READ_SCOPE))).toBe(
+        "the token has no 'nbf' claim",
+      );
+    } finally {
+      restoreEnv();
+    }
   });
 
   it("is false for garbage (Python test_is_valid_token_serialized_false)", async () => {
