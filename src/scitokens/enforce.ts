@@ -158,7 +158,7 @@ function profileOf(
       reason:
         wlcgVer === "1.0"
           ? null
-          : `claim 'wlcg.ver' (${show(wlcgVer)}) is not a WLCG profile version this library understands (1.0)`,
+          : `claim 'wlcg.ver' (${show(wlcgVer)}) is not a WLCG profile version scitokens-cpp accepts (1.0)`,
     };
   }
   if (AT_JWT_TYPES.has(header?.typ)) return { profile: "at+jwt", reason: null };
@@ -186,7 +186,8 @@ function checkProfile(
     if (claims[name] === undefined) return `the token has no '${name}' claim`;
   }
   // scitokens-cpp 0.7.3 decides this by the `typ` header alone, before it looks at `ver`.
-  // (From 1.0 on it asks for `nbf` in no profile; the Python package never did.)
+  // (1.0 means to ask for `nbf` in the SciTokens profiles only — and, checking before it
+  // knows the profile, a fresh enforcer asks for it in none; the Python package never did.)
   if (claims.nbf === undefined && !AT_JWT_TYPES.has(header?.typ)) {
     return "the token has no 'nbf' claim";
   }
