@@ -18,18 +18,12 @@ let jose: Promise<typeof import("jose")> | undefined;
 let keyStore: Promise<typeof import("./keys/store.js")> | undefined;
 let keyCacheDir: Promise<typeof import("./keys/disk-cache.js")> | undefined;
 
-/** Signature algorithms accepted: asymmetric only, never `none` or HMAC. */
-export const SUPPORTED_ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-] as const;
+/**
+ * Signature algorithms accepted: RS256 and ES256, the two scitokens-cpp verifies (a token
+ * signed otherwise is refused by XRootD and HTCondor, so it is never sent). Never `none`
+ * or HMAC.
+ */
+export const SUPPORTED_ALGORITHMS = ["RS256", "ES256"] as const;
 
 /** Longest serialised token accepted, and the largest token file read. */
 export const MAX_TOKEN_BYTES = 64 * 1024;
@@ -253,7 +247,8 @@ async function deserialize(
  * `isValidToken` for that.
  *
  * Rejects with an {@link IgwnAuthError}: `ERR_INVALID_TOKEN` when the token is malformed,
- * unsigned, HMAC-signed or its signature does not verify; `ERR_KEY_RETRIEVAL` when the
+ * unsigned, signed with an algorithm other than RS256 or ES256
+ * or its signature does not verify; `ERR_KEY_RETRIEVAL` when the
  * issuer's keys cannot be had. Messages never contain the token.
  *
  * @example

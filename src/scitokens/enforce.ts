@@ -7,7 +7,7 @@ import {
   parseTokenScopes,
   type RequestedScope,
 } from "./scope.js";
-import type { TokenClaims } from "./token.js";
+import { headerOfClaims, type TokenClaims, type TokenHeader } from "./token.js";
 
 /**
  * How far in the future `nbf` and `iat` may lie and still count as "now". The Python
@@ -70,8 +70,59 @@ export function claimsRequest(
   };
 }
 
-const SCITOKENS_VERSIONS = new Set<unknown>([1, "scitoken:1.0", "scitokens:1.0"]);
-const SCITOKENS_2_VERSIONS = new Set<unknown>(["scitoken:2.0", "scitokens:2.0"]);
+/** The token profiles scitokens-cpp tells apart; each has its own rules. */
+type Profile = "scitokens:1.0" | "scitokens:2.0" | "wlcg:1.0" | "at+jwt";
+
+/** `ver` values and the profile each means (scitokens-cpp 0.7.3's list, and no other). */
+const VERSIONS: ReadonlyMap<unknown, Profile> = new Map<unknown, Profile>([
+  ["scitoken:2.0", "scitokens:2.0"],
+  ["scitokens:2.0", "scitokens:2.0"],
+  ["scitokens:1.0", "scitokens:1.0"],
+]);
+
+/** The WLCG profile's any-audience. */
+export const WLCG_ANY_AUDIENCE = "https://wlcg.cern.ch/jwt/v1/any";
+
+/**
+ * The audience that stands for any audience, by profile. Each wildcard belongs to its own
+ * profile, as in scitokens-cpp: a WLCG token with `aud: "ANY"`, or a SciTokens 1.0 token
+ * (no `ver`) with it, is only for a service that lists `ANY` itself. (The Python package
+ * takes `ANY` in every profile.)
+ */
+const ANY_AUDIENCE: Readonly<Record<Profile, string | undefined>> = {
+  "scitokens:2.0": "ANY",
+  "wlcg:1.0": WLCG_ANY_AUDIENCE,
+  "scitokens:1.0": undefined,
+  "at+jwt": undefined,
+};
+
+const PROFILE_NAMES: Readonly<Record<Profile, string>> = {
+  "scitokens:1.0": "a SciTokens 1.0 token",
+  "scitokens:2.0": "a SciTokens 2.0 token",
+  "wlcg:1.0": "a WLCG token",
+  "at+jwt": "an at+jwt access token",
+};
+
+/**
+ * The claims scitokens-cpp's enforcer knows in a SciTokens 1.0 token, where it refuses any
+ * other (the other profiles ignore claims they do not know). `scp` is added when the token
+ * has no `scope`: it stands in for it, as in the Python package.
+ */
+const SCITOKENS_1_CLAIMS = new Set([
+  "iss",
+  "sub",
+  "jti",
+  "opt",
+  "aud",
+  "scope",
+  "exp",
+  "nbf",
+  "iat",
+  "ver",
+]);
+
+/** Header `typ` values that make a token an RFC 9068 access token (compared as written). */
+const AT_JWT_TYPES = new Set<unknown>(["at+jwt", "application/at+jwt"]);
 
 function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
@@ -81,46 +132,87 @@ function showList(values: readonly string[]): string {
   return values.map((v) => show(v)).join(", ");
 }
 
-function numericClaim(
+/** Which profile a token follows, by `ver`, then `wlcg.ver`, then its `typ` header. */
+function profileOf(
   claims: TokenClaims,
-  name: "exp" | "nbf" | "iat",
-): number | string | undefined {
-  const value = claims[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    return `claim '${name}' (${show(value)}) is not a number`;
-  }
-  return value;
-}
-
-/** Profile checks: which version, and which claims it makes mandatory. */
-function checkProfile(claims: TokenClaims): { reason: string | null; wlcg: boolean } {
+  header: Readonly<TokenHeader> | undefined,
+): { profile: Profile; reason: string | null } {
   const ver = claims.ver;
   if (ver !== undefined) {
-    if (SCITOKENS_2_VERSIONS.has(ver)) {
-      if (claims.aud === undefined) {
-        return { reason: `a ${show(ver)} token must have an 'aud' claim`, wlcg: false };
-      }
-    } else if (!SCITOKENS_VERSIONS.has(ver)) {
+    const profile = VERSIONS.get(ver);
+    if (typeof ver !== "string") {
+      return { profile: "scitokens:1.0", reason: `claim 'ver' (${show(ver)}) is not a string` };
+    }
+    if (profile === undefined) {
       return {
-        reason: `claim 'ver' (${show(ver)}) is not a version this library understands`,
-        wlcg: false,
+        profile: "scitokens:1.0",
+        reason: `claim 'ver' (${show(ver)}) is not a token version scitokens-cpp accepts (scitoken:2.0, scitokens:2.0 or scitokens:1.0)`,
       };
     }
-    return { reason: null, wlcg: false };
+    return { profile, reason: null };
   }
   const wlcgVer = claims["wlcg.ver"];
-  if (wlcgVer === undefined) return { reason: null, wlcg: false };
-  if (wlcgVer !== "1.0") {
+  if (wlcgVer !== undefined) {
     return {
-      reason: `claim 'wlcg.ver' (${show(wlcgVer)}) is not a WLCG profile version this library understands`,
-      wlcg: true,
+      profile: "wlcg:1.0",
+      reason:
+        wlcgVer === "1.0"
+          ? null
+          : `claim 'wlcg.ver' (${show(wlcgVer)}) is not a WLCG profile version scitokens-cpp accepts (1.0)`,
     };
   }
-  if (claims.aud === undefined) {
-    return { reason: "a WLCG profile token must have an 'aud' claim", wlcg: true };
+  if (AT_JWT_TYPES.has(header?.typ)) return { profile: "at+jwt", reason: null };
+  return { profile: "scitokens:1.0", reason: null };
+}
+
+/** What a profile requires of a token's claims besides time, audience and scope. */
+function checkProfile(
+  claims: TokenClaims,
+  profile: Profile,
+  header: Readonly<TokenHeader> | undefined,
+): string | null {
+  if (claims.iss === undefined) return "the token has no 'iss' claim";
+  if (typeof claims.iss !== "string") return `claim 'iss' (${show(claims.iss)}) is not a string`;
+  for (const name of ["sub", "jti"] as const) {
+    const value = claims[name];
+    if (value !== undefined && typeof value !== "string") {
+      return `claim '${name}' (${show(value)}) is not a string`;
+    }
   }
-  return { reason: null, wlcg: true };
+  if ((profile === "scitokens:2.0" || profile === "wlcg:1.0") && claims.aud === undefined) {
+    return `${PROFILE_NAMES[profile]} must have an 'aud' claim`;
+  }
+  for (const name of ["exp", "iat"] as const) {
+    if (claims[name] === undefined) return `the token has no '${name}' claim`;
+  }
+  // scitokens-cpp 0.7.3 decides this by the `typ` header alone, before it looks at `ver`.
+  // (1.0 means to ask for `nbf` in the SciTokens profiles only — and, checking before it
+  // knows the profile, a fresh enforcer asks for it in none; the Python package never did.)
+  if (claims.nbf === undefined && !AT_JWT_TYPES.has(header?.typ)) {
+    return "the token has no 'nbf' claim";
+  }
+  if (profile === "scitokens:1.0") {
+    for (const name of Object.keys(claims)) {
+      if (SCITOKENS_1_CLAIMS.has(name) || (name === "scp" && claims.scope === undefined)) {
+        continue;
+      }
+      return `claim ${show(name)} is not one a SciTokens 1.0 token may carry (scitokens-cpp refuses claims it does not know in that profile)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * A time claim as a whole number of seconds, or why it is not one. scitokens-cpp refuses
+ * fractions and strings (the Python package takes any number).
+ */
+function timeClaim(claims: TokenClaims, name: "exp" | "nbf" | "iat"): number | string | undefined {
+  const value = claims[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    return `claim '${name}' (${show(value)}) is not a whole number of seconds`;
+  }
+  return value;
 }
 
 function checkTimes(
@@ -128,23 +220,23 @@ function checkTimes(
   timeleft: number,
   now: number,
 ): { reason: string | null; changesAt: number } {
-  const exp = numericClaim(claims, "exp");
-  const nbf = numericClaim(claims, "nbf");
-  const iat = numericClaim(claims, "iat");
+  const exp = timeClaim(claims, "exp");
+  const nbf = timeClaim(claims, "nbf");
+  const iat = timeClaim(claims, "iat");
   for (const value of [exp, nbf, iat]) {
     if (typeof value === "string") return { reason: value, changesAt: Number.POSITIVE_INFINITY };
   }
-  // A token without `exp` never expires, as in the Python enforcer (which only checks
-  // the claims a token has).
-  const expiresAt = typeof exp === "number" ? exp - timeleft : Number.POSITIVE_INFINITY;
-  if (typeof exp === "number" && exp < now + timeleft) {
-    const left = Math.round(exp - now);
+  // checkProfile has made sure the token has `exp`.
+  const expires = exp as number;
+  if (expires < now + timeleft) {
+    const left = Math.round(expires - now);
     const reason =
       left < 0
         ? `claim 'exp': the token expired ${-left} s ago`
         : `claim 'exp': the token has ${left} s left, less than the ${timeleft} s required`;
     return { reason, changesAt: Number.POSITIVE_INFINITY };
   }
+  const expiresAt = expires - timeleft;
   for (const [name, value] of [
     ["nbf", nbf],
     ["iat", iat],
@@ -162,8 +254,7 @@ function checkTimes(
 }
 
 function checkIssuer(claims: TokenClaims, issuer: readonly string[] | undefined): string | null {
-  if (issuer === undefined) return null;
-  if (typeof claims.iss !== "string") return "the token has no 'iss' claim";
+  if (issuer === undefined || typeof claims.iss !== "string") return null;
   if (!issuer.includes(claims.iss)) {
     return `claim 'iss' (${show(claims.iss)}) is not an accepted issuer (${showList(issuer)})`;
   }
@@ -173,55 +264,70 @@ function checkIssuer(claims: TokenClaims, issuer: readonly string[] | undefined)
 function checkAudience(
   claims: TokenClaims,
   audience: readonly string[] | undefined,
+  profile: Profile,
 ): string | null {
   const aud = claims.aud;
-  // The enforcer only checks claims the token has: no `aud`, no audience restriction
-  // (profiles that require one are checked in checkProfile).
-  if (aud === undefined) return null;
+  const requested = audience !== undefined && audience.length > 0;
+  // As scitokens-cpp: `aud` is mandatory once an audience is asked for (the Python
+  // enforcer lets a SciTokens 1.0 token without one through).
+  if (aud === undefined) {
+    return requested
+      ? `the token has no 'aud' claim, and the audience ${showList(audience)} was requested`
+      : null;
+  }
   const values = typeof aud === "string" ? [aud] : aud;
   if (!Array.isArray(values) || values.some((v) => typeof v !== "string")) {
     return `claim 'aud' (${show(aud)}) is neither a string nor a list of strings`;
   }
-  if (values.includes("ANY")) return null;
-  if (audience === undefined || audience.length === 0) {
+  const any = ANY_AUDIENCE[profile];
+  if (any !== undefined && values.includes(any)) return null;
+  if (values.length === 0) return "claim 'aud' is an empty list";
+  if (!requested) {
     return `claim 'aud' (${showList(values)}) restricts the token to an audience, but none was requested`;
   }
-  if (!values.some((v) => audience.includes(v))) {
-    return `claim 'aud' (${showList(values)}) does not match the requested audience (${showList(audience)})`;
-  }
-  return null;
+  if (values.some((v) => audience.includes(v))) return null;
+  // Say so when the token holds another profile's wildcard: it looks like it should do.
+  const wildcard = values.find((v) => Object.values(ANY_AUDIENCE).includes(v) && v !== any);
+  const note =
+    wildcard === undefined
+      ? ""
+      : `; ${show(wildcard)} stands for any audience only in ${wildcard === "ANY" ? PROFILE_NAMES["scitokens:2.0"] : PROFILE_NAMES["wlcg:1.0"]}, and this is ${PROFILE_NAMES[profile]}`;
+  return `claim 'aud' (${showList(values)}) does not match the requested audience (${showList(audience)})${note}`;
 }
 
 function checkScopes(
   claims: TokenClaims,
   scopes: readonly RequestedScope[] | undefined,
-  wlcg: boolean,
+  profile: Profile,
 ): string | null {
-  // As the enforcer: `scope` is the claim to check; the legacy `scp` list stands in only
-  // when there is no `scope`. A token carrying both must satisfy both.
-  const lists: Array<{ name: string; items: readonly string[] }> = [];
+  // `scope` is the claim to check; the legacy `scp` list stands in only when there is no
+  // `scope`, and never vetoes a token that has one. (scitokens-cpp refuses a token without
+  // `scope`; the Python package reads `scp` then, and so does this library.)
+  let name: "scope" | "scp";
+  let items: readonly string[];
   if (claims.scope !== undefined) {
     if (typeof claims.scope !== "string") {
       return "claim 'scope' is not a space-separated string";
     }
-    lists.push({ name: "scope", items: claims.scope.split(" ") });
-  }
-  if (claims.scp !== undefined) {
+    name = "scope";
+    items = claims.scope.split(" ");
+  } else if (claims.scp !== undefined) {
     const scp: unknown = claims.scp;
-    const items = typeof scp === "string" ? [scp] : scp;
-    if (!Array.isArray(items) || items.some((s) => typeof s !== "string")) {
+    const list = typeof scp === "string" ? [scp] : scp;
+    if (!Array.isArray(list) || list.some((s) => typeof s !== "string")) {
       return "claim 'scp' is not a list of strings";
     }
-    lists.push({ name: "scp", items: items as string[] });
+    name = "scp";
+    items = list as string[];
+  } else {
+    return "the token has no 'scope' (or 'scp') claim";
   }
-  if (lists.length === 0) return "the token has no 'scope' (or 'scp') claim";
-  for (const { name, items } of lists) {
-    const grants = parseTokenScopes(items, wlcg);
-    if (typeof grants === "string") return `claim '${name}': ${grants}`;
-    for (const requested of scopes ?? []) {
-      if (!grantsAllow(grants, requested)) {
-        return `claim '${name}' (${show(items.join(" "))}) does not grant ${show(requested.text)}`;
-      }
+  const ignored: string[] = [];
+  const grants = parseTokenScopes(items, profile === "wlcg:1.0", ignored);
+  for (const requested of scopes ?? []) {
+    if (!grantsAllow(grants, requested)) {
+      const why = ignored.length > 0 ? ` (ignored: ${ignored.join("; ")})` : "";
+      return `claim '${name}' (${show(items.join(" "))}) does not grant ${show(requested.text)}${why}`;
     }
   }
   return null;
@@ -229,32 +335,47 @@ function checkScopes(
 
 /**
  * Judge a token's claims against a request, with the full verdict (see
- * {@link checkTokenClaims} for the rules).
+ * {@link checkTokenClaims} for the rules). `header` defaults to the header of the
+ * `SciToken` these claims belong to.
  */
 export function evaluateTokenClaims(
   claims: TokenClaims,
   request: ClaimsRequest,
   now: number = Date.now() / 1000,
+  header: Readonly<TokenHeader> | undefined = headerOfClaims(claims),
 ): ClaimsVerdict {
   const never = Number.POSITIVE_INFINITY;
-  const profile = checkProfile(claims);
-  if (profile.reason) return { reason: profile.reason, changesAt: never };
+  const { profile, reason: version } = profileOf(claims, header);
+  if (version) return { reason: version, changesAt: never };
+  const required = checkProfile(claims, profile, header);
+  if (required) return { reason: required, changesAt: never };
   const issuer = checkIssuer(claims, request.issuer);
   if (issuer) return { reason: issuer, changesAt: never };
   const times = checkTimes(claims, request.timeleft, now);
   if (times.reason) return times;
   const reason =
-    checkAudience(claims, request.audience) ?? checkScopes(claims, request.scopes, profile.wlcg);
+    checkAudience(claims, request.audience, profile) ??
+    checkScopes(claims, request.scopes, profile);
   return { reason, changesAt: reason ? never : times.changesAt };
 }
 
 /**
- * The SciTokens enforcer's rules on a token's claims: `exp >= now + timeleft`; `nbf` and
- * `iat` not in the future (give or take {@link CLOCK_SKEW_SECONDS}); `iss` one of the
- * requested issuers; `aud` naming one of the requested audiences (or `ANY`); every
- * requested scope granted by `scope` (or the legacy `scp`), WLCG storage scopes also read
- * as their scitokens-cpp compatibility names; `scitoken:2.0` and WLCG tokens must have
- * `aud`. Claims the rules do not name are ignored, in every profile.
+ * The rules scitokens-cpp 0.7.3's enforcer applies to a token's claims — what XRootD and
+ * HTCondor decide access with:
+ * - the profile, from `ver` (`scitoken:2.0`, `scitokens:2.0`, `scitokens:1.0`; any other
+ *   value is refused), else `wlcg.ver` (`1.0`), else an `at+jwt` `typ` header, else
+ *   SciTokens 1.0; SciTokens 2.0 and WLCG tokens must have `aud`; a SciTokens 1.0 token
+ *   may carry no claim the enforcer does not know;
+ * - `iss`, `exp` and `iat` present, `nbf` too unless the token is `at+jwt`; `exp`, `nbf`
+ *   and `iat` whole numbers of seconds; `exp >= now + timeleft`; `nbf` and `iat` not in
+ *   the future (give or take {@link CLOCK_SKEW_SECONDS}); `sub` and `jti` strings;
+ * - `iss` one of the requested issuers;
+ * - `aud` present when an audience is requested, and naming one of them or the profile's
+ *   any-audience (`ANY` for SciTokens 2.0, {@link WLCG_ANY_AUDIENCE} for WLCG);
+ * - every requested scope granted by `scope` (or the legacy `scp` when there is no
+ *   `scope`): the same authorisation on `/`, the same path or a parent folder; malformed
+ *   items ignored; WLCG scopes also read as scitokens-cpp's compatibility names, and a
+ *   requested WLCG storage scope also satisfied by its SciTokens name.
  *
  * @returns why the token is refused (naming the claim; never the token itself), or
  * `null` when it is acceptable.
@@ -263,6 +384,7 @@ export function checkTokenClaims(
   claims: TokenClaims,
   request: ClaimsRequest,
   now: number = Date.now() / 1000,
+  header: Readonly<TokenHeader> | undefined = headerOfClaims(claims),
 ): string | null {
-  return evaluateTokenClaims(claims, request, now).reason;
+  return evaluateTokenClaims(claims, request, now, header).reason;
 }

@@ -11,6 +11,11 @@ export interface ScopeGrant {
 /** A scope the caller asks for, with its original text for messages. */
 export interface RequestedScope extends ScopeGrant {
   readonly text: string;
+  /**
+   * The authorisations that satisfy it: its own `authz` and, for a WLCG storage scope, the
+   * SciTokens name scitokens-cpp reads it as (`storage.read` → `read`).
+   */
+  readonly accepts: readonly string[];
 }
 
 /** Authorisations that only make sense on a resource, so a path is mandatory. */
@@ -19,12 +24,32 @@ const AUTHZ_REQUIRING_PATH = new Set(["read", "write"]);
 /**
  * scitokens-cpp's compatibility mode reads WLCG storage scopes as the SciTokens names a
  * SciTokens-only service would check (`storage.create` grants both `write` and `create`).
+ * Unlike scitokens-cpp, which replaces the WLCG name, the name as written is kept as well,
+ * so a service that checks `storage.read` itself finds it.
  */
 const WLCG_COMPAT: Readonly<Record<string, readonly string[]>> = {
   "storage.read": ["read"],
   "storage.create": ["write", "create"],
   "storage.modify": ["write", "modify"],
 };
+
+/**
+ * The same translation for a requested scope: asking for `storage.read:/x` is asking to
+ * read `/x`, which a SciTokens token grants as `read:/x`.
+ */
+const REQUEST_COMPAT: Readonly<Record<string, readonly string[]>> = {
+  "storage.read": ["read"],
+  "storage.create": ["write"],
+  "storage.modify": ["write"],
+};
+
+/** The HTCondor compute scopes that scitokens-cpp reads together as `condor:/WRITE`. */
+const COMPUTE_WRITE = ["compute.modify", "compute.create", "compute.cancel"] as const;
+
+// Own entries only: a scope named "constructor" must not find Object.prototype's.
+function aliasesOf(table: Readonly<Record<string, readonly string[]>>, authz: string) {
+  return Object.hasOwn(table, authz) ? (table[authz] ?? []) : [];
+}
 
 /** A scope path that is malformed in a way the enforcer refuses. */
 export class ScopePathError extends Error {
@@ -50,14 +75,20 @@ function decodePath(path: string): string {
 
 /**
  * Normalise an absolute scope path: decode harmless escapes, collapse `//`, drop `.`
- * segments, keep a trailing `/`. A `..` segment (also when percent-encoded) is refused:
- * a scope that climbs out of its own path cannot be trusted to mean what it says.
+ * segments and a trailing `/` (as scitokens-cpp does, so `write:/data/` is `write:/data`:
+ * the folder itself and what is under it). A `..` segment (also when percent-encoded) is
+ * refused: a scope that climbs out of its own path cannot be trusted to mean what it says
+ * (scitokens-cpp 0.7.3 resolves it instead; later versions refuse it too).
  *
- * @throws {ScopePathError} for a relative path or a path with `..`.
+ * @throws {ScopePathError} for a relative or empty path, or a path with `..`.
  */
 export function normalizeScopePath(path: string): string {
   if (!path.startsWith("/")) {
-    throw new ScopePathError("is a relative path (an absolute path is required)");
+    throw new ScopePathError(
+      path === ""
+        ? "has an empty path (an absolute path is required)"
+        : "is a relative path (an absolute path is required)",
+    );
   }
   const segments: string[] = [];
   for (const raw of decodePath(path).split("/")) {
@@ -65,20 +96,19 @@ export function normalizeScopePath(path: string): string {
     if (raw === "" || raw === ".") continue;
     segments.push(raw);
   }
-  if (segments.length === 0) return "/";
-  const joined = `/${segments.join("/")}`;
-  return path.endsWith("/") ? `${joined}/` : joined;
+  return `/${segments.join("/")}`;
 }
 
 /**
  * Whether a requested (normalised) path lies within an allowed one: the allowed path is
  * `/`, the same path, or a parent at a `/` boundary (`/john` allows `/john/file`, not
- * `/johnny`).
+ * `/johnny`). scitokens-cpp 0.7.3 compares bare prefixes (`/john` allows `/johnny` there);
+ * this follows the boundary rule of later versions and of the Python package, so a token
+ * is never sent for a sibling path.
  */
 export function scopePathMatches(requested: string, allowed: string): boolean {
-  if (allowed === "/" || requested === allowed) return true;
-  if (allowed.endsWith("/")) return requested.startsWith(allowed);
-  return requested.startsWith(`${allowed}/`);
+  const parent = allowed.endsWith("/") ? allowed : `${allowed}/`;
+  return allowed === "/" || requested === allowed || requested.startsWith(parent);
 }
 
 function splitScope(scope: string): { authz: string; path: string | undefined } {
@@ -89,7 +119,9 @@ function splitScope(scope: string): { authz: string; path: string | undefined } 
 
 /**
  * Parse the scopes a caller requires (`"read:/a write:/b"` or a list of them).
- * `undefined` (or an empty list) means any scope will do.
+ * `undefined` (or an empty list) means any scope will do. WLCG storage scopes also
+ * accept their SciTokens names (`storage.read:/x` is satisfied by `read:/x`;
+ * `storage.create` and `storage.modify` by `write`).
  *
  * @throws {TypeError} when a requested scope is malformed: `read`/`write` without a path,
  * a relative path, or a path with `..`. These are mistakes in the request, not in a token.
@@ -104,16 +136,17 @@ export function parseRequestedScopes(
   if (items.length === 0) return undefined;
   return items.map((text) => {
     const { authz, path } = splitScope(text);
+    const accepts = [authz, ...aliasesOf(REQUEST_COMPAT, authz)];
     if (path === undefined || path === "") {
       if (AUTHZ_REQUIRING_PATH.has(authz)) {
         throw new TypeError(
           `requested scope "${text}" needs an absolute path, e.g. "${authz}:/path"`,
         );
       }
-      return { authz, path: "/", text };
+      return { authz, path: "/", text, accepts };
     }
     try {
-      return { authz, path: normalizeScopePath(path), text };
+      return { authz, path: normalizeScopePath(path), text, accepts };
     } catch (err) {
       throw new TypeError(`requested scope "${text}" ${(err as Error).message}`);
     }
@@ -122,40 +155,67 @@ export function parseRequestedScopes(
 
 /**
  * Parse the grants of one token scope list (the space-separated `scope` claim, or the
- * items of a legacy `scp` list). With `wlcg` set, storage scopes also yield their
- * scitokens-cpp compatibility names.
+ * items of a legacy `scp` list). With `wlcg` set, scopes also yield the names
+ * scitokens-cpp's compatibility mode reads them as: `storage.read` → `read`,
+ * `storage.create` → `write` and `create`, `storage.modify` → `write` and `modify`,
+ * `compute.read` → `condor:/READ`, and `compute.modify` + `compute.create` +
+ * `compute.cancel` together → `condor:/WRITE`.
  *
- * @returns the grants, or a string saying which scope is malformed (the enforcer refuses
- * the whole token then, whatever the other scopes grant).
+ * A malformed item — `read` or `write` without a path, a relative or empty path, a path
+ * with `..` — is ignored: it grants nothing, and the other items still count. (The Python
+ * package refuses the whole token then; scitokens-cpp 0.7.3 reads `read` and `read:` as
+ * `read:/` and a relative path as absolute, granting more than the issuer wrote. Ignoring
+ * the item is the one reading that can never widen access.) An unknown authorisation
+ * (`compute.create`, `urn:…` without a path) grants only itself.
+ *
+ * @param ignored when given, receives why each ignored item was ignored.
+ * @returns the grants.
  */
-export function parseTokenScopes(scopes: readonly string[], wlcg: boolean): ScopeGrant[] | string {
+export function parseTokenScopes(
+  scopes: readonly string[],
+  wlcg: boolean,
+  ignored?: string[],
+): ScopeGrant[] {
   const grants: ScopeGrant[] = [];
+  const compute = new Set<string>();
   for (const text of scopes) {
     if (text === "") continue;
     const { authz, path } = splitScope(text);
     let normalized = "/";
     if (path === undefined) {
-      if (AUTHZ_REQUIRING_PATH.has(authz)) return `scope "${text}" has no path`;
+      if (AUTHZ_REQUIRING_PATH.has(authz)) {
+        ignored?.push(`scope "${text}" has no path`);
+        continue;
+      }
     } else {
       try {
         normalized = normalizeScopePath(path);
       } catch (err) {
-        return `scope "${text}" ${(err as Error).message}`;
+        ignored?.push(`scope "${text}" ${(err as Error).message}`);
+        continue;
       }
     }
     grants.push({ authz, path: normalized });
-    if (wlcg) {
-      // Own entries only: a scope named "constructor" must not find Object.prototype's.
-      const aliases = Object.hasOwn(WLCG_COMPAT, authz) ? WLCG_COMPAT[authz] : undefined;
-      for (const alias of aliases ?? []) grants.push({ authz: alias, path: normalized });
+    if (!wlcg) continue;
+    for (const alias of aliasesOf(WLCG_COMPAT, authz)) {
+      grants.push({ authz: alias, path: normalized });
     }
+    if (authz === "compute.read") grants.push({ authz: "condor", path: "/READ" });
+    compute.add(authz);
+  }
+  if (wlcg && COMPUTE_WRITE.every((authz) => compute.has(authz))) {
+    grants.push({ authz: "condor", path: "/WRITE" });
   }
   return grants;
 }
 
 /** Whether any grant allows the requested scope. */
-export function grantsAllow(grants: readonly ScopeGrant[], requested: ScopeGrant): boolean {
+export function grantsAllow(
+  grants: readonly ScopeGrant[],
+  requested: ScopeGrant & { readonly accepts?: readonly string[] },
+): boolean {
+  const accepts = requested.accepts ?? [requested.authz];
   return grants.some(
-    (grant) => grant.authz === requested.authz && scopePathMatches(requested.path, grant.path),
+    (grant) => accepts.includes(grant.authz) && scopePathMatches(requested.path, grant.path),
   );
 }

@@ -6,13 +6,16 @@ export interface TokenClaims {
   iss?: string;
   /** Subject: who the token was issued to. */
   sub?: string;
-  /** Audience: the service(s) the token is for, or `"ANY"`. */
+  /**
+   * Audience: the service(s) the token is for, or the profile's any-audience (`"ANY"` in a
+   * SciTokens 2.0 token, `"https://wlcg.cern.ch/jwt/v1/any"` in a WLCG token).
+   */
   aud?: string | string[];
-  /** Expiry, in seconds since the Unix epoch. */
+  /** Expiry, in whole seconds since the Unix epoch (required for a token to be valid). */
   exp?: number;
-  /** Not valid before, in seconds since the Unix epoch. */
+  /** Not valid before, in whole seconds since the Unix epoch. */
   nbf?: number;
-  /** Issued at, in seconds since the Unix epoch. */
+  /** Issued at, in whole seconds since the Unix epoch. */
   iat?: number;
   /** A unique identifier of the token. */
   jti?: string;
@@ -20,7 +23,7 @@ export interface TokenClaims {
   scope?: string;
   /** Scopes as a list (legacy SciTokens 1.0). */
   scp?: string[];
-  /** Token profile version, e.g. `scitoken:2.0`. */
+  /** Token profile version: `scitoken:2.0`, `scitokens:2.0` or `scitokens:1.0`. */
   ver?: string;
   /** WLCG token profile version, e.g. `1.0`. */
   "wlcg.ver"?: string;
@@ -33,9 +36,21 @@ export interface TokenHeader {
   alg: string;
   /** Which of the issuer's keys signed the token. */
   kid?: string;
-  /** Media type, usually `JWT`. */
+  /** Media type, usually `JWT`; `at+jwt` marks an RFC 9068 access token. */
   typ?: string;
   [name: string]: unknown;
+}
+
+// The header of each token's claims object, so a rule that depends on the header (the
+// `at+jwt` type) can be applied by code that was handed only `token.claims`.
+const headers = new WeakMap<object, Readonly<TokenHeader>>();
+
+/**
+ * The protected header of the {@link SciToken} whose `claims` these are, or `undefined`
+ * for claims that did not come from a `SciToken`. Internal.
+ */
+export function headerOfClaims(claims: object): Readonly<TokenHeader> | undefined {
+  return headers.get(claims);
 }
 
 /**
@@ -62,6 +77,7 @@ export class SciToken {
     this.#serialized = serialized;
     this.header = Object.freeze({ ...header });
     this.claims = Object.freeze({ ...claims });
+    headers.set(this.claims, this.header);
   }
 
   /** The compact serialised token (`header.payload.signature`): a secret. */

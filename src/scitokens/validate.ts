@@ -14,14 +14,26 @@ export interface IsValidTokenOptions extends DeserializeOptions {
 }
 
 /**
- * Whether `token` may be used for `audience` and `scope`, by the SciTokens enforcer's
- * rules: `exp` at least `timeleft` seconds away; `nbf` and `iat` not in the future (up to a
- * minute of clock skew allowed); `iss` one of `opts.issuer`; `aud` (a string or list)
- * naming one of `audience`, or `ANY`; every requested scope (`"authz:/path"`, space
- * separated, or a list) granted by the token's `scope` (or legacy `scp`) — the same
- * authz, on the same path or a parent at a `/` boundary; WLCG storage scopes count as
- * their SciTokens names too (`storage.read:/data` grants `read:/data`). `scope`
- * `undefined` accepts any scope.
+ * Whether `token` may be used for `audience` and `scope`, by the rules scitokens-cpp (what
+ * XRootD and HTCondor use) applies:
+ * - the signature verifies, RS256 or ES256 (see {@link deserializeToken});
+ * - `ver` is `scitoken:2.0`, `scitokens:2.0`, `scitokens:1.0` or absent (never
+ *   `scitoken:1.0`); SciTokens 2.0 and WLCG (`wlcg.ver: "1.0"`) tokens have `aud`; a
+ *   token without `ver`, `wlcg.ver` or an `at+jwt` type is SciTokens 1.0 and may carry
+ *   only the claims the enforcer knows;
+ * - `iss`, `iat`, `exp` and (unless `at+jwt`) `nbf` are present, the times whole
+ *   seconds; `exp` at least `timeleft` seconds away; `nbf` and `iat` not in the future
+ *   (up to a minute of clock skew allowed); `iss` one of `opts.issuer`;
+ * - `aud` (a string or list) names one of `audience` — or is the any-audience of the
+ *   token's profile: `ANY` in a SciTokens 2.0 token, `https://wlcg.cern.ch/jwt/v1/any` in
+ *   a WLCG token; a token without `aud` is valid only when no audience is asked for;
+ * - every requested scope (`"authz:/path"`, space separated, or a list) is granted by the
+ *   token's `scope` (or legacy `scp`, when there is no `scope`): the same authz, on `/`,
+ *   the same path or a parent folder (`write:/data/` grants `write:/data`, never
+ *   `write:/database`); a malformed item in the token is ignored, the others still count;
+ *   WLCG storage scopes also count as their SciTokens names, both ways (`storage.read:/x`
+ *   grants `read:/x`; a requested `storage.read:/x` is satisfied by `read:/x`). `scope`
+ *   `undefined` accepts any scope.
  *
  * A serialised token is first parsed and its signature verified (with the
  * {@link DeserializeOptions} in `opts`); one that cannot be is invalid, not an error.
@@ -56,7 +68,7 @@ export async function isValidToken(
       return false;
     }
   }
-  const reason = checkTokenClaims(parsed.claims, request);
+  const reason = checkTokenClaims(parsed.claims, request, Date.now() / 1000, parsed.header);
   if (reason !== null) {
     if (opts.warn) emitTokenWarning(`token rejected: ${reason}`);
     return false;

@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { debug } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
-import { targetAudience } from "../scitokens/audience.js";
+import { requestAudience } from "../scitokens/audience.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
 import {
   type DiscoveredScitoken as DiscoveredToken,
@@ -20,7 +20,10 @@ export interface ScitokenStrategyOptions {
    * request when none is valid) or `undefined`/`null` (discover, move on if none).
    */
   token?: SciToken | string | Uint8Array | boolean | null;
-  /** `aud` to require when discovering; default: the request URL's audience. */
+  /**
+   * `aud` to require when discovering; default: the request URL's audience (see
+   * {@link ScitokenStrategy.audienceFor}).
+   */
   audience?: string | string[];
   /** Scope(s) to require when discovering. */
   scope?: string | string[];
@@ -79,7 +82,7 @@ export class ScitokenStrategy implements AuthStrategy {
   /** What discovery is asked besides the audience: fixed for this strategy. */
   readonly #claims: { issuer?: string[]; timeleft: number };
   /** The audience of the last request URL (most sessions talk to one host). */
-  #lastAudience: { protocol: string; hostname: string; audience: string[] } | undefined;
+  #lastAudience: { protocol: string; host: string; audience: string[] } | undefined;
   /** The header for the last token sent: the same token serves request after request. */
   #lastHeader: { token: SciToken; value: string } | undefined;
 
@@ -107,12 +110,21 @@ export class ScitokenStrategy implements AuthStrategy {
     return this.#header !== undefined;
   }
 
-  /** The audience discovery requires for a URL: the configured one, else the URL's own. */
+  /**
+   * The audience discovery requires for a URL: the configured one, else the URL's own —
+   * `scheme://host`, plus `scheme://host:port` when the URL names a port that is not the
+   * scheme's default (a token for `https://host:8443` is for that request too).
+   *
+   * @example
+   * ```ts
+   * new ScitokenStrategy().audienceFor("https://xrootd.example.org:1094/frames");
+   * // ["https://xrootd.example.org", "https://xrootd.example.org:1094"]
+   * ```
+   */
   audienceFor(url: string | URL | undefined): string[] | undefined {
     if (this.audience) return this.audience;
     if (url === undefined) return undefined;
-    // A parsed URL already has what targetAudience derives: scheme and host, no port.
-    return url instanceof URL ? [`${url.protocol}//${url.hostname}`] : targetAudience(url, false);
+    return requestAudience(url);
   }
 
   /**
@@ -135,13 +147,15 @@ export class ScitokenStrategy implements AuthStrategy {
     return this.#discovery.lookup(this.#audienceOf(url) ?? ["ANY"], this.scope, this.#claims);
   }
 
-  /** {@link audienceFor}, the same array again for the same scheme and host. */
+  /** {@link audienceFor}, the same array again for the same scheme, host and port. */
   #audienceOf(url?: string | URL): string[] | undefined {
     if (this.audience || !(url instanceof URL)) return this.audienceFor(url);
     const last = this.#lastAudience;
-    if (last?.protocol === url.protocol && last.hostname === url.hostname) return last.audience;
+    // `host` carries the port when it is not the scheme's default: the port is part of
+    // the audience then.
+    if (last?.protocol === url.protocol && last.host === url.host) return last.audience;
     const audience = this.audienceFor(url) as string[];
-    this.#lastAudience = { protocol: url.protocol, hostname: url.hostname, audience };
+    this.#lastAudience = { protocol: url.protocol, host: url.host, audience };
     return audience;
   }
 

@@ -28,7 +28,7 @@ describe("igwn-auth diagnose", () => {
     expect(x509).toMatch(/- ~\/\.globus .*do(es)? not exist/);
     // Tokens for the URL's audience, in discovery order.
     expect(out).toMatch(
-      /SciToken: discovery for audience https:\/\/127\.0\.0\.1, scope any, issuer any/,
+      /SciToken: discovery for audience https:\/\/127\.0\.0\.1, https:\/\/127\.0\.0\.1:\d+, scope any, issuer any/,
     );
     expect(out).toMatch(
       new RegExp(`✓ \\$BEARER_TOKEN_FILE \\(${world.tokenFile}\\): valid \\[sub albert\\.einstein`),
@@ -49,7 +49,10 @@ describe("igwn-auth diagnose", () => {
     expect(json.authenticated).toBe(true);
     expect(json.credentials.map((c: { kind: string }) => c.kind)).toEqual(["x509", "bearer"]);
     expect(json.x509.selected).toMatchObject({ source: "X509_USER_PROXY", isProxy: true });
-    expect(json.token).toMatchObject({ mode: "discover", audience: ["https://127.0.0.1"] });
+    expect(json.token).toMatchObject({
+      mode: "discover",
+      audience: ["https://127.0.0.1", new URL(url).origin],
+    });
     expect(json.token.selected).toMatchObject({ path: world.tokenFile });
     expect(json.netrc.used).toBe(false);
   });

@@ -62,7 +62,8 @@ describe("igwn-auth token", () => {
     });
     expect(result.code).toBe(2);
     expect(result.stdout).toMatch(
-      /^No valid SciToken found \(wanted audience https:\/\/127\.0\.0\.1, scope write:\/data/,
+      // The URL names a port: the default audience has it too.
+      /^No valid SciToken found \(wanted audience https:\/\/127\.0\.0\.1, https:\/\/127\.0\.0\.1:\d+, scope write:\/data/,
     );
     expect(result.stdout).toMatch(/ {2}- \$SCITOKEN: not set/);
     expect(result.stdout).toMatch(

@@ -135,11 +135,15 @@ describe("an issuer that fails, before any key is cached", () => {
     await closed.close();
     const { privateKey } = issuer.key("ES256");
     const { SignJWT } = await import("jose");
+    const now = Math.floor(Date.now() / 1000);
     const token = await new SignJWT({
       iss: origin,
       aud: "ANY",
+      ver: "scitoken:2.0",
       scope: "read:/",
-      exp: Math.floor(Date.now() / 1000) + 600,
+      iat: now,
+      nbf: now,
+      exp: now + 600,
     })
       .setProtectedHeader({ alg: "ES256", kid: "k" })
       .sign(privateKey);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { targetAudience } from "../../src/scitokens/audience.js";
+import { ScitokenStrategy } from "../../src/index.js";
+import { requestAudience, targetAudience } from "../../src/scitokens/audience.js";
 import { defaultBearerTokenFile } from "../../src/scitokens/bearer-token-file.js";
 import { tokenAuthorizationHeader } from "../../src/scitokens/header.js";
 import { SciToken } from "../../src/scitokens/token.js";
@@ -40,6 +41,42 @@ describe("targetAudience", () => {
     expect(() => targetAudience("https://user:secret@/nohost")).toThrow(TypeError);
     expect(() => targetAudience("https://user:secret@/nohost")).not.toThrow(/secret/);
     expect(() => targetAudience("")).toThrow("cannot derive a token audience");
+  });
+});
+
+describe("requestAudience (a session's default audience)", () => {
+  it.each([
+    ["https://example.com/data", ["https://example.com"]],
+    ["https://example.com:443/data", ["https://example.com"]],
+    ["http://example.com:80/data", ["http://example.com"]],
+    ["https://example.com:8443/data", ["https://example.com", "https://example.com:8443"]],
+    ["http://example.com:443/data", ["http://example.com", "http://example.com:443"]],
+    ["example.com:1094", ["https://example.com", "https://example.com:1094"]],
+    ["https://[::1]:8443/x", ["https://[::1]", "https://[::1]:8443"]],
+    ["https://user:secret@Example.COM:8443/x", ["https://example.com", "https://example.com:8443"]],
+    [
+      "gsiftp://gridftp.example.org:2811/p",
+      ["gsiftp://gridftp.example.org", "gsiftp://gridftp.example.org:2811"],
+    ],
+  ])("gives %s the audience %j", (url, aud) => {
+    expect(requestAudience(url)).toEqual(aud);
+    if (url.includes("://")) expect(requestAudience(new URL(url))).toEqual(aud);
+  });
+
+  it("leaves targetAudience as in Python: the port is dropped", () => {
+    expect(targetAudience("https://example.com:8443/data", false)).toEqual(["https://example.com"]);
+  });
+
+  it("is what ScitokenStrategy.audienceFor gives without a configured audience", () => {
+    const strategy = new ScitokenStrategy();
+    expect(strategy.audienceFor("https://xrootd.example.org:1094/frames")).toEqual([
+      "https://xrootd.example.org",
+      "https://xrootd.example.org:1094",
+    ]);
+    expect(strategy.audienceFor(new URL("https://datafind.example.org/api"))).toEqual([
+      "https://datafind.example.org",
+    ]);
+    expect(new ScitokenStrategy({ audience: "aud" }).audienceFor("https://x:1/")).toEqual(["aud"]);
   });
 });
 

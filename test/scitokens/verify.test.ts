@@ -251,6 +251,23 @@ describe("deserializeToken refuses unsafe algorithms", () => {
     );
   });
 
+  it.each(["RS384", "RS512", "PS256", "PS512", "ES384", "ES512"] as const)(
+    "refuses a well-signed %s token, as scitokens-cpp does (RS256 and ES256 only)",
+    async (alg) => {
+      const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+      const serialized = await new SignJWT({ iss: issuer.url, sub: "x" })
+        .setProtectedHeader({ alg })
+        .sign(privateKey);
+      const err = await rejection(
+        () => deserializeToken(serialized, { publicKey }),
+        ErrorCode.INVALID_TOKEN,
+        serialized,
+      );
+      expect(err.message).toContain(`unsupported algorithm "${alg}"`);
+      expect(err.message).toContain("supported: RS256, ES256");
+    },
+  );
+
   it("refuses an unknown alg", async () => {
     const token = `${b64({ alg: "XY999" })}.${b64({ iss: issuer.url })}.abcd`;
     const err = await rejection(

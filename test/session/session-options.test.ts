@@ -120,7 +120,11 @@ describe("Session options", () => {
     });
     const auth = session.auth as ScitokenStrategy;
     expect(auth.audience).toBeUndefined();
-    expect(auth.audienceFor(session.url)).toEqual(["https://secret.example.com"]);
+    // A non-default port is part of the default audience too (SPEC §5).
+    expect(auth.audienceFor(session.url)).toEqual([
+      "https://secret.example.com",
+      "https://secret.example.com:8008",
+    ]);
     expect(auth.audienceFor("https://other.example.org/x")).toEqual(["https://other.example.org"]);
   });
 

@@ -1,5 +1,5 @@
 // `igwn-auth token`: which token discovery picks, where from, its claims and time left.
-import { targetAudience } from "../../scitokens/audience.js";
+import { requestAudience } from "../../scitokens/audience.js";
 import { explainScitokenDiscovery } from "../../scitokens/discover.js";
 import type { DiscoveryFlags } from "../auth-flags.js";
 import { summariseToken, tokenText } from "../describe-token.js";
@@ -20,7 +20,7 @@ const NO_AUDIENCE = /restricts the token to an audience, but none was requested/
 
 /** Run `igwn-auth token [URL]`; resolves to the exit code. */
 export async function runToken(url: string | undefined, flags: TokenFlags): Promise<ExitCodeValue> {
-  const audience = flags.audience ?? (url === undefined ? undefined : targetAudience(url, false));
+  const audience = flags.audience ?? (url === undefined ? undefined : requestAudience(url));
   const reports = await explainScitokenDiscovery(audience, flags.scope, {
     ...verificationFrom(flags),
     ...(flags.issuer ? { issuer: flags.issuer } : {}),

@@ -2,7 +2,7 @@
 // audience, or every discovery candidate for it.
 import { IgwnAuthError } from "../../lib/errors.js";
 import { isInsecureTransport } from "../../lib/origin.js";
-import { targetAudience } from "../../scitokens/audience.js";
+import { requestAudience } from "../../scitokens/audience.js";
 import { deserializeToken } from "../../scitokens/deserialize.js";
 import { explainScitokenDiscovery } from "../../scitokens/discover.js";
 import { claimsRequest, evaluateTokenClaims } from "../../scitokens/enforce.js";
@@ -78,7 +78,7 @@ export async function diagnoseToken(
   const base = {
     mode,
     why,
-    audience: flags.audience ?? targetAudience(url, false),
+    audience: flags.audience ?? requestAudience(url),
     scope: flags.scope ?? null,
     issuer: flags.issuer ?? null,
   };
