@@ -27,6 +27,7 @@ import {
 import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guard.js";
 import { type AuthPlan, AuthResolver } from "./resolver.js";
 import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
+import { canonicalHeaderRequest } from "./wire-headers.js";
 
 /**
  * Unattended batch jobs must not hang on a dead server: give up when a connection or its
@@ -100,7 +101,11 @@ export class Session {
 
     const hooks = createOriginGuardHooks((overrides, url) => this.#planFor(overrides, url));
     this.got = got.extend(
-      { throwHttpErrors: settings.raiseForStatus ?? true, timeout: DEFAULT_TIMEOUT },
+      {
+        throwHttpErrors: settings.raiseForStatus ?? true,
+        timeout: DEFAULT_TIMEOUT,
+        request: canonicalHeaderRequest,
+      },
       gotOptions as ExtendOptions,
       { hooks },
     );

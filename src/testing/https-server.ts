@@ -14,6 +14,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   headers: IncomingMessage["headers"];
+  /** Header names and values as they came on the wire, names in their original case. */
+  rawHeaders: string[];
   body: string;
   /** Subjects (CN) of the client certificate chain presented, leaf first. */
   clientChain: string[];
@@ -83,6 +85,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
       method: req.method ?? "",
       url: req.url ?? "",
       headers: req.headers,
+      rawHeaders: req.rawHeaders,
       body: Buffer.concat(chunks).toString("utf8"),
       clientChain: chain,
       ...(leaf ? { clientCert: leaf } : {}),
