@@ -2,6 +2,7 @@
 // for this URL with these flags, in the Session's own order (SPEC §3), and what it would
 // send. Pure data; commands/diagnose.ts prints it.
 import { isInsecureTransport } from "../lib/origin.js";
+import { redactUrl } from "../lib/redact-url.js";
 import type { AuthFlags } from "./auth-flags.js";
 import { diagnoseNetrc } from "./diagnosis/netrc.js";
 import { diagnoseToken } from "./diagnosis/token.js";
@@ -53,6 +54,7 @@ export async function diagnose(url: string, flags: AuthFlags): Promise<Diagnosis
   const x509 = diagnoseX509(url, flags, noAuth);
   const token = await diagnoseToken(url, flags, noAuth);
   const netrc = diagnoseNetrc(url, token.mode, noAuth);
-  const partial = { url, noAuth, x509, token, netrc };
+  // What is shown of the URL: a password or a token written into it stays out.
+  const partial = { url: redactUrl(url), noAuth, x509, token, netrc };
   return { ...partial, credentials: credentialsOf(partial) };
 }

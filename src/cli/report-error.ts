@@ -2,6 +2,7 @@
 // printed: got's errors carry the request options (token header, TLS key) and
 // `util.inspect` would show them, so an error object is never printed whole.
 import { IgwnAuthError } from "../lib/errors.js";
+import { redactUrl } from "../lib/redact-url.js";
 import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.js";
 
 /** What to print and how to exit for a failure. */
@@ -26,17 +27,9 @@ const UNTRUSTED_CA = new Set([
   "UNABLE_TO_GET_ISSUER_CERT",
 ]);
 
-/** A URL as it may be shown: without `user:password@`. */
+/** A URL as it may be shown: no password, no token in its query (see `redactUrl`). */
 export function displayUrl(url: string | URL | undefined): string {
-  if (url === undefined) return "(unknown URL)";
-  try {
-    const parsed = new URL(String(url));
-    parsed.username = "";
-    parsed.password = "";
-    return parsed.href;
-  } catch {
-    return String(url).replace(/\/\/[^/@]*@/, "//");
-  }
+  return url === undefined ? "(unknown URL)" : redactUrl(url);
 }
 
 function isHttpError(err: GotLikeError): boolean {

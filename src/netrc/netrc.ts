@@ -83,7 +83,8 @@ function hostOf(url: string | URL): string | null {
 const answers = new WeakMap<Netrc, Map<string, NetrcEntry | undefined>>();
 const MAX_HOSTS = 256;
 
-function entryFor(netrc: Netrc, host: string): NetrcEntry | undefined {
+/** The `machine` entry for a host, or `undefined`: `default` is the caller's choice. */
+function machineEntryFor(netrc: Netrc, host: string): NetrcEntry | undefined {
   let known = answers.get(netrc);
   if (known?.has(host)) return known.get(host);
   let entry = netrc.machines.get(host);
@@ -95,7 +96,6 @@ function entryFor(netrc: Netrc, host: string): NetrcEntry | undefined {
       }
     }
   }
-  entry ??= netrc.default;
   if (!known || known.size >= MAX_HOSTS) {
     known = new Map();
     answers.set(netrc, known);
@@ -143,13 +143,18 @@ export function getNetrcAuth(
 
 /**
  * {@link getNetrcAuth}, where the file may be looked at only every `statEveryMs` (the
- * session's per-hop lookup: an edit is noticed within that time).
+ * session's per-hop lookup: an edit is noticed within that time), and where the `default`
+ * entry may be left out (a redirect target gets its own `machine` entry or nothing).
  *
  * @internal
  */
 export function lookupNetrcAuth(
   url: string | URL,
-  options: GetNetrcAuthOptions & { statEveryMs?: number } = {},
+  options: GetNetrcAuthOptions & {
+    statEveryMs?: number;
+    /** Fall back to the `default` entry (default `true`). */
+    useDefault?: boolean;
+  } = {},
 ): [login: string, password: string] | null {
   const host = hostOf(url);
   if (host === null) return null;
@@ -164,7 +169,8 @@ export function lookupNetrcAuth(
     return null;
   }
   if (netrc === null) return null;
-  const entry = entryFor(netrc, host);
+  const entry =
+    machineEntryFor(netrc, host) ?? (options.useDefault === false ? undefined : netrc.default);
   if (entry === undefined || !(entry.login || entry.account || entry.password)) return null;
   return [entry.login || entry.account || "", entry.password || ""];
 }

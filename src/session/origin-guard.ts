@@ -13,7 +13,12 @@ import { inspect } from "node:util";
 import { debug } from "../lib/debug.js";
 import { IgwnAuthError } from "../lib/errors.js";
 import { originOf } from "../lib/origin.js";
-import { redactGotError, redactResponseInspection } from "../lib/redact.js";
+import {
+  REQUEST_SECRETS,
+  type RequestSecrets,
+  redactResponseInspection,
+  scrubError,
+} from "../lib/redact.js";
 import type { GuardedAuthRequest } from "../strategies/hop.js";
 import type { AuthStrategy } from "../strategies/types.js";
 import type { AuthOptions } from "./options.js";
@@ -21,7 +26,34 @@ import type { AuthPlan } from "./resolver.js";
 
 /** Context key under which a request carries its auth overrides through got. */
 export const REQUEST_AUTH = Symbol("igwn-auth-utils.requestAuth");
-const HOP_STATE = Symbol("igwn-auth-utils.hopState");
+/** Context key of a page of `paginate`: every page of one pagination shares a chain. */
+export const PAGINATION_CHAIN = Symbol("igwn-auth-utils.paginationChain");
+// The hop state is what the redactor reads to learn which headers strategies wrote.
+const HOP_STATE = REQUEST_SECRETS;
+
+type HeaderValue = string | string[];
+type WrittenValues = Array<readonly [name: string, value: HeaderValue]>;
+
+/**
+ * The pages of one `session.got.paginate` call: a next page is another request to got, but
+ * for credentials it is a hop of the same chain — a page on another origin is treated like
+ * a cross-origin redirect.
+ */
+export class PaginationChain {
+  /** The first page's URL: the origin the caller asked for. */
+  firstUrl: URL | undefined;
+  /** Headers strategies wrote on the first page's origin: never replayed elsewhere. */
+  readonly originalValues: WrittenValues = [];
+  /** Set once a page (or a redirect of one) left the first page's origin, as for redirects. */
+  leftOrigin = false;
+
+  toJSON(): string {
+    return "[pagination]";
+  }
+  [inspect.custom](): string {
+    return "PaginationChain [redacted]";
+  }
+}
 
 /** A request's auth overrides, kept out of logs and JSON (they may hold a token). */
 export class RequestAuth {
@@ -35,7 +67,7 @@ export class RequestAuth {
 }
 
 /** Per-request state shared by every hop and retry of one request. */
-class HopState {
+class HopState implements RequestSecrets {
   leftOrigin = false;
   /** Set once a hop went from https to http: no credential goes on such a chain again. */
   downgraded = false;
@@ -50,16 +82,48 @@ class HopState {
    * Headers strategies wrote on original-origin hops: never replayed elsewhere. A list, not
    * a set: hashing a token on every request costs more than the rare lookup on a redirect.
    */
-  readonly originalValues: Array<readonly [name: string, value: string | string[]]> = [];
+  readonly originalValues: WrittenValues;
+  /** Headers host-scoped strategies wrote on other origins (for the redactor only). */
+  foreignValues: WrittenValues | undefined;
+  /** Headers each strategy gives through `gotOptions()`, written like `authorize()`'s. */
+  fixedHeaders: Map<AuthStrategy, Array<readonly [name: string, value: HeaderValue]>> | undefined;
   checkedNoauth = false;
+  /** The pagination this request is a page of. */
+  chain: PaginationChain | undefined = undefined;
 
   constructor(
     readonly plan: AuthPlan,
     readonly originalUrl: URL,
+    url: URL,
+    originalValues: WrittenValues = [],
   ) {
-    this.lastUrl = originalUrl;
+    this.originalValues = originalValues;
     this.originalOrigin = originOf(originalUrl);
-    this.lastOrigin = this.originalOrigin;
+    this.lastUrl = url;
+    this.lastOrigin = originOf(url);
+  }
+
+  *secretHeaderNames(): Iterable<string> {
+    for (const [name] of this.originalValues) yield name;
+    for (const [name] of this.foreignValues ?? []) yield name;
+  }
+
+  *secretValues(): Iterable<string> {
+    for (const [, value] of [...this.originalValues, ...(this.foreignValues ?? [])]) {
+      if (typeof value === "string") yield value;
+      else yield* value;
+    }
+  }
+
+  secretQueryParameters(): ReadonlySet<string> | undefined {
+    let names: Set<string> | undefined;
+    for (const strategy of this.plan.strategies) {
+      for (const name of strategy.secretQueryParameters ?? []) {
+        names ??= new Set();
+        names.add(name.toLowerCase());
+      }
+    }
+    return names;
   }
 
   toJSON(): string {
@@ -119,11 +183,29 @@ function isPemCredential(extra: OptionsInit): extra is { https: Record<string, u
  * Put a strategy's got options on this request. A TLS credential as PEM text (what X.509
  * gives, on every request) goes straight into this request's own copy of the `https`
  * options: got's setter validates every TLS option again, which costs more than the rest
- * of a request's auth work. Anything else goes through got's own checks.
+ * of a request's auth work. Headers are kept back: they go on each hop by the same rules as
+ * what `authorize()` writes. Anything else goes through got's own checks.
  */
-function applyGotOptions(options: HopOptions, extra: OptionsInit): void {
-  if (isTlsCredential(extra)) Object.assign(options.https, extra.https);
-  else options.merge(extra);
+function applyGotOptions(
+  options: HopOptions,
+  state: HopState,
+  strategy: AuthStrategy,
+  extra: OptionsInit,
+): void {
+  if (isTlsCredential(extra)) {
+    Object.assign(options.https, extra.https);
+    return;
+  }
+  const { headers, ...rest } = extra;
+  if (headers) {
+    const fixed: Array<readonly [string, HeaderValue]> = [];
+    for (const [name, value] of Object.entries(headers)) {
+      if (value !== undefined) fixed.push([name.toLowerCase(), value]);
+    }
+    state.fixedHeaders ??= new Map();
+    state.fixedHeaders.set(strategy, fixed);
+  }
+  if (Object.keys(rest).length > 0) options.merge(rest);
 }
 
 function sameValue(a: string | string[], b: string | string[]): boolean {
@@ -170,13 +252,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     const headers = options.headers as Headers;
     let state = context[HOP_STATE] as HopState | undefined;
     if (!state) {
-      const overrides = (context[REQUEST_AUTH] as RequestAuth | undefined)?.options;
-      state = new HopState(planFor(overrides, url), url);
-      context[HOP_STATE] = state;
-      for (const strategy of state.plan.strategies) {
-        const extra = strategy.gotOptions?.();
-        if (extra) applyGotOptions(options, extra);
-      }
+      state = firstHop(options, context, headers, url);
     } else {
       nextHop(state, options, headers, url);
     }
@@ -199,28 +275,79 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     return runStrategies(hop, 0);
   }
 
+  /**
+   * A request's first hop: its plan and state. A next page of `paginate` is a new request
+   * to got but the next hop of one chain here: it starts out as having left the first
+   * page's origin when it is elsewhere.
+   */
+  function firstHop(
+    options: HopOptions,
+    context: Record<symbol, unknown>,
+    headers: Headers,
+    url: URL,
+  ): HopState {
+    const overrides = (context[REQUEST_AUTH] as RequestAuth | undefined)?.options;
+    const chain = context[PAGINATION_CHAIN] as PaginationChain | undefined;
+    let state: HopState;
+    if (chain) {
+      chain.firstUrl ??= url;
+      state = new HopState(planFor(overrides, url), chain.firstUrl, url, chain.originalValues);
+      state.chain = chain;
+      if (state.lastOrigin !== state.originalOrigin) {
+        leaveOrigin(state, options, headers, chain.firstUrl, url);
+        chain.leftOrigin = true;
+      }
+      // Once the pages have left the first origin, they stay off it for credentials too.
+      state.leftOrigin = chain.leftOrigin;
+    } else {
+      state = new HopState(planFor(overrides, url), url, url);
+    }
+    context[HOP_STATE] = state;
+    for (const strategy of state.plan.strategies) {
+      const extra = strategy.gotOptions?.();
+      if (extra) applyGotOptions(options, state, strategy, extra);
+    }
+    return state;
+  }
+
   /** A redirect hop or a retry: take off what the last hop got, and note an origin change. */
   function nextHop(state: HopState, options: HopOptions, headers: Headers, url: URL): void {
     for (const name of state.applied) delete headers[name];
     state.applied = [];
     const origin = originOf(url);
-    if (origin !== state.lastOrigin) {
-      // got strips these only on a host or port change, not on https → http; and Node
-      // rebuilds an Authorization header from credentials written in the URL.
-      delete headers.authorization;
-      delete headers.cookie;
-      options.username = "";
-      options.password = "";
-      if (state.lastUrl.protocol === "https:" && url.protocol === "http:") state.downgraded = true;
+    if (origin !== state.lastOrigin) leaveOrigin(state, options, headers, state.lastUrl, url);
+    if (origin !== state.originalOrigin) {
+      state.leftOrigin = true;
+      if (state.chain) state.chain.leftOrigin = true;
     }
-    if (origin !== state.originalOrigin) state.leftOrigin = true;
     state.lastUrl = url;
     state.lastOrigin = origin;
   }
 
+  /** A change of origin: got strips these only on a host or port change, not on https → http. */
+  function leaveOrigin(
+    state: HopState,
+    options: HopOptions,
+    headers: Headers,
+    from: URL,
+    to: URL,
+  ): void {
+    // Node rebuilds an Authorization header from credentials written in the URL.
+    delete headers.authorization;
+    delete headers.cookie;
+    options.username = "";
+    options.password = "";
+    if (from.protocol === "https:" && to.protocol === "http:") state.downgraded = true;
+  }
+
   function runStrategies(hop: Hop, from: number): void | Promise<void> {
+    const fixedHeaders = hop.state.fixedHeaders;
     for (let index = from; index < hop.strategies.length; index++) {
       const strategy = hop.strategies[index] as AuthStrategy;
+      const fixed = fixedHeaders?.get(strategy);
+      if (fixed && (hop.request.sameOrigin || isHostScoped(strategy))) {
+        for (const [name, value] of fixed) writeHeader(hop, strategy, name, value);
+      }
       // Nothing to copy or compare for a strategy that only adds got options (X.509).
       if (!strategy.authorize) continue;
       const headers: Headers = { ...hop.headers };
@@ -273,6 +400,9 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
         state.originalUrl.host,
       );
       return;
+    } else {
+      state.foreignValues ??= [];
+      state.foreignValues.push([name, value]);
     }
     headers[name] = value;
     state.applied.push(name);
@@ -295,7 +425,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
 
   const beforeError: BeforeErrorHook = (error) => {
     const cause = error.cause;
-    redactGotError(error);
+    scrubError(error);
     // An error our own hook threw (no credential, bad options) reaches the caller as is,
     // not wrapped in got's RequestError.
     if (cause && typeof cause === "object" && ownErrors.has(cause)) return cause as typeof error;

@@ -2,7 +2,7 @@ import { injectable } from "../lib/di.js";
 import { envFlag } from "../lib/env.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
 import type { ScitokenDiscovery } from "../scitokens/discovery-cache.js";
-import { BasicAuthStrategy } from "../strategies/basic.js";
+import { BasicAuthStrategy, withHiddenPassword } from "../strategies/basic.js";
 import { NetrcBasicStrategy } from "../strategies/netrc-basic.js";
 import { isAuthStrategy } from "../strategies/plain-object.js";
 import { ScitokenStrategy } from "../strategies/scitoken.js";
@@ -11,6 +11,20 @@ import { type X509CredentialPath, X509Strategy } from "../strategies/x509.js";
 import { findUsableX509Credentials } from "../x509/discovery.js";
 import { discoverX509ForSession } from "../x509/session-discovery.js";
 import { type AuthOptions, type BasicAuthInput, validateAuthOptions } from "./options.js";
+
+/** The `auth` input as given, with a basic password hidden from inspect and JSON. */
+function explicitAuthOf(auth: AuthOptions["auth"]): AuthPlan["explicitAuth"] {
+  if (auth === undefined || auth === null) return null;
+  if (isAuthStrategy(auth)) return auth;
+  const credentials = auth as { username?: unknown; password?: unknown };
+  if (
+    Array.isArray(auth) ||
+    (typeof credentials.username === "string" && typeof credentials.password === "string")
+  ) {
+    return withHiddenPassword(auth as BasicAuthInput);
+  }
+  return auth;
+}
 
 /** The credentials chosen for a session or a request, and how to apply them. */
 export interface AuthPlan {
@@ -96,7 +110,7 @@ export class AuthResolver {
       strategies,
       cert,
       strategy,
-      explicitAuth: options.auth ?? null,
+      explicitAuth: explicitAuthOf(options.auth),
       failIfNoauth,
       certDiscoverable,
     };

@@ -25,7 +25,9 @@ import {
   splitSessionOptions,
 } from "./options.js";
 import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guard.js";
+import { protectGot } from "./protect-got.js";
 import { type AuthPlan, AuthResolver } from "./resolver.js";
+import { scrubbingHandler } from "./scrubbing-handler.js";
 import { AUTH_STRATEGIES, SESSION_OPTIONS } from "./tokens.js";
 import { canonicalHeaderRequest } from "./wire-headers.js";
 
@@ -100,14 +102,17 @@ export class Session {
     if (this.#plan.failIfNoauth) this.#checkCredentialAtConstruction();
 
     const hooks = createOriginGuardHooks((overrides, url) => this.#planFor(overrides, url));
-    this.got = got.extend(
-      {
-        throwHttpErrors: settings.raiseForStatus ?? true,
-        timeout: DEFAULT_TIMEOUT,
-        request: canonicalHeaderRequest,
-      },
-      gotOptions as ExtendOptions,
-      { hooks },
+    this.got = protectGot(
+      got.extend(
+        {
+          throwHttpErrors: settings.raiseForStatus ?? true,
+          timeout: DEFAULT_TIMEOUT,
+          request: canonicalHeaderRequest,
+          handlers: [scrubbingHandler],
+        },
+        gotOptions as ExtendOptions,
+        { hooks },
+      ),
     );
   }
 

@@ -11,6 +11,43 @@ export interface BasicCredentials {
   readonly password: string;
 }
 
+const REDACTED_PASSWORD = "[redacted]";
+
+function hidden(value: unknown): PropertyDescriptor {
+  return { value, enumerable: false, configurable: false, writable: false };
+}
+
+/**
+ * Explicit basic credentials as a caller gave them (`[username, password]` or
+ * `{ username, password }`), in a copy that works the same — index, destructure, read
+ * `.password` — but prints its password as `[redacted]` in `util.inspect`, `JSON.stringify`
+ * and `String()`. What a session and a resolver plan hand back as `auth`.
+ */
+export function withHiddenPassword<T extends readonly [string, string] | BasicCredentials>(
+  credentials: T,
+): T {
+  if (Array.isArray(credentials)) {
+    const [username, password] = credentials as readonly [string, string];
+    const copy = [username, password] as unknown as T;
+    const shown = [username, REDACTED_PASSWORD];
+    Object.defineProperties(copy, {
+      toJSON: hidden(() => shown),
+      toString: hidden(() => shown.join(",")),
+      [inspect.custom]: hidden(() => `[ ${inspect(username)}, ${REDACTED_PASSWORD} ]`),
+    });
+    return Object.freeze(copy);
+  }
+  const { username, password } = credentials as BasicCredentials;
+  const copy = { username } as BasicCredentials;
+  Object.defineProperty(copy, "password", hidden(password));
+  Object.defineProperty(
+    copy,
+    inspect.custom,
+    hidden(() => `{ username: ${inspect(username)}, password: ${REDACTED_PASSWORD} }`),
+  );
+  return Object.freeze(copy) as T;
+}
+
 /** The `Authorization` value for basic credentials. */
 export function basicAuthorizationHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`;

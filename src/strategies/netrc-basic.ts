@@ -1,12 +1,15 @@
 import { debug } from "../lib/debug.js";
 import { lookupNetrcAuth } from "../netrc/netrc.js";
 import { basicAuthorizationHeader } from "./basic.js";
+import { isOriginalOrigin } from "./hop.js";
 import { mayUseTransport } from "./transport.js";
 import type { AuthRequest, AuthStrategy } from "./types.js";
 
 /**
  * HTTP basic auth from the user's netrc file (`$NETRC` or `~/.netrc`), looked up for the
- * host of every hop — so a redirect to another host gets that host's entry, or nothing.
+ * host of every hop — so a redirect to another origin (or a next page there) gets that
+ * host's own `machine` entry, or nothing: the `default` entry serves only the origin of the
+ * request the caller made.
  * A Session uses it only when `token: false` and no `auth` is given.
  *
  * @example
@@ -27,14 +30,17 @@ export class NetrcBasicStrategy implements AuthStrategy {
     this.#allowInsecureTransport = options.allowInsecureTransport ?? false;
   }
 
-  /** The `[login, password]` netrc holds for a URL's host, or `null`. */
-  credentialsFor(url: string | URL): [login: string, password: string] | null {
+  /**
+   * The `[login, password]` netrc holds for a URL's host, or `null`; without `useDefault`,
+   * only a `machine` entry for that host counts.
+   */
+  credentialsFor(url: string | URL, useDefault = true): [login: string, password: string] | null {
     // Looked at every hop; an edit to the file is noticed within a second.
-    return lookupNetrcAuth(url, { statEveryMs: 1000 });
+    return lookupNetrcAuth(url, { statEveryMs: 1000, useDefault });
   }
 
   authorize(request: AuthRequest): void {
-    const credentials = this.credentialsFor(request.url);
+    const credentials = this.credentialsFor(request.url, isOriginalOrigin(request));
     if (!credentials) {
       debug("netrc: no entry for %s", request.url.hostname);
       return;

@@ -34,8 +34,18 @@ export interface AuthRequest {
 export interface AuthStrategy {
   /** A short name for logs and `session.toJSON()`, e.g. `"scitoken"`. */
   readonly name: string;
-  /** got options this strategy adds to every request it serves (e.g. https.certificate/key). */
+  /**
+   * got options this strategy adds to every request it serves (e.g. https.certificate/key).
+   * Headers among them go on each hop by the same rules as those `authorize` writes (only
+   * to the original origin); keep anything else to TLS options, which every hop gets.
+   */
   gotOptions?(): OptionsInit | undefined;
   /** Called before the first request and before every redirect hop; may set headers. */
   authorize?(request: AuthRequest): void | Promise<void>;
+  /**
+   * Query parameters that carry this strategy's credential (e.g. a signed URL's
+   * `signature`): their values are redacted wherever a URL is shown, as `authz` and
+   * `access_token` always are.
+   */
+  readonly secretQueryParameters?: readonly string[];
 }

@@ -43,6 +43,7 @@ const CLI = join(ROOT, "dist", "cli", "main.js");
 
 const NETRC_PW = "n3trc-Secret-pw";
 const BASIC_PW = "b4sic-Secret-pw";
+const URL_PW = "url-Secret-pw";
 
 let issuer: TestIssuer;
 let server: TestServer;
@@ -85,6 +86,8 @@ beforeEach(() => {
   leaks.public(...publicPems);
   leaks.basic("alice", NETRC_PW);
   leaks.basic("bob", BASIC_PW);
+  leaks.basic("carol", URL_PW);
+  leaks.secret(encodeURIComponent(`Bearer ${token}`));
   leaks.watchWarnings();
 });
 afterEach(async () => {
@@ -375,10 +378,48 @@ describe("debug logging, and a batch job that prints everything", () => {
     expect(leaks.leaks()).toEqual([]);
   });
 
+  it.each([
+    ["a .json() parse error", `await session.get(server + "/html").json();`],
+    [
+      "a cancelled request",
+      `const p = session.get(server + "/hang"); setTimeout(() => p.cancel(), 50); await p;`,
+    ],
+    [
+      "a stream error",
+      `session.got.stream(server + "/hang", { signal: AbortSignal.timeout(50) }).resume();`,
+    ],
+  ])("shows no secret when Node prints %s nobody caught", async (_name, code) => {
+    server.handle((req, res) => {
+      if (req.url === "/html") res.end("<html>not json</html>");
+      else if (req.url !== "/hang") res.end("ok");
+    });
+    const script = `
+      import * as lib from ${JSON.stringify(DIST)};
+      const [server, token] = process.argv.slice(1);
+      const session = new lib.Session({
+        token, cert: process.env.X509_USER_PROXY, auth: ["bob", process.env.BASIC_PW],
+        https: { certificateAuthority: process.env.CA_PEM }, retry: { limit: 0 },
+      });
+      ${code}
+    `;
+    const result = await run(
+      ["--input-type=module", "-e", script, server.origin, token],
+      childEnv({ CA_PEM: testPki().ca.certPem, BASIC_PW }),
+    );
+    leaks.record("uncaught: stdout", result.stdout);
+    leaks.record("uncaught: stderr", result.stderr);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/ParseError|CancelError|AbortError|TimeoutError/);
+    expect(leaks.leaks()).toEqual([]);
+  });
+
   it.skipIf(!existsSync(CLI))(
     "shows no secret in igwn-auth's output, debug logging on",
     async () => {
       const url = `${server.origin}/data`;
+      const withPassword = `https://carol:${URL_PW}@127.0.0.1:${server.port}/data`;
+      const other = await startServer({ host: "localhost" });
+      const tokenInQuery = `${other.origin}/missing?authz=${encodeURIComponent(`Bearer ${token}`)}`;
       const runs = [
         ["token", url],
         ["token", "--json", url],
@@ -388,10 +429,19 @@ describe("debug logging, and a batch job that prints everything", () => {
         ["get", "--token", "false", "--cert", "false", `${server.origin}/missing`],
         ["get", "--token", tokenFile, "--cert", proxyFile, `${dual.https}/start`],
         ["diagnose", "--token", proxyFile, "--json", url],
+        ["diagnose", withPassword],
+        ["diagnose", "--json", withPassword],
+        ["get", `${server.origin}/redirect?to=${encodeURIComponent(tokenInQuery)}`],
+        ["get", "--token", "false", `https://carol:${URL_PW}@127.0.0.1:${server.port}/missing`],
       ];
-      server.handle((req, res) =>
-        req.url === "/missing" ? res.writeHead(404).end() : res.end("ok"),
-      );
+      other.handle((_req, res) => res.writeHead(404).end());
+      server.handle((req, res) => {
+        const target = new URL(req.url ?? "/", "https://x");
+        if (target.pathname === "/redirect")
+          res.writeHead(302, { location: target.searchParams.get("to") ?? "/" }).end();
+        else if (target.pathname === "/missing") res.writeHead(404).end();
+        else res.end("ok");
+      });
       dual.handle((_req, res, scheme) => {
         if (scheme === "https") res.writeHead(302, { location: `${dual.http}/landed` }).end();
         else res.end("ok");
@@ -404,11 +454,15 @@ describe("debug logging, and a batch job that prints everything", () => {
           )),
         );
       }
+      await other.close();
       for (const [i, result] of results.entries()) {
-        leaks.record(`igwn-auth ${runs[i]?.join(" ")}: stdout`, result.stdout);
-        leaks.record(`igwn-auth ${runs[i]?.join(" ")}: stderr`, result.stderr);
+        leaks.record(`igwn-auth run ${i}: stdout`, result.stdout);
+        leaks.record(`igwn-auth run ${i}: stderr`, result.stderr);
       }
-      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 1, 0, 0]);
+      expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1]);
+      // The URLs are still shown, with what was secret in them taken out.
+      expect(results[8]?.stdout).toContain("https://carol:[redacted]@127.0.0.1");
+      expect(results[10]?.stderr).toMatch(/HTTP 404 .*\/missing\?authz=\[redacted\]/);
       expect(results.some((r) => r.stderr.includes("IGWN-AUTH"))).toBe(true);
       expect(leaks.leaks()).toEqual([]);
     },

@@ -208,3 +208,149 @@ describe("redirects", () => {
     expect(b.requests.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
   });
 });
+
+describe("headers a strategy gives through gotOptions()", () => {
+  const fixedHeader: AuthStrategy = {
+    name: "fixed-header",
+    gotOptions: () => ({ headers: { "x-fixed-key": "fixed-key-secret" } }),
+  };
+
+  it("go to the original origin, on every hop and retry there", async () => {
+    redirect(a, "/landing");
+    await new Session({ cert: false, auth: fixedHeader, ...trustTestCa() }).get(
+      `${a.origin}/start`,
+    );
+    expect(a.requests.map((r) => r.headers["x-fixed-key"])).toEqual([
+      "fixed-key-secret",
+      "fixed-key-secret",
+    ]);
+  });
+
+  it("never follow a redirect to another origin", async () => {
+    redirect(a, `${b.origin}/x`);
+    await new Session({ cert: false, auth: fixedHeader, ...trustTestCa() }).get(
+      `${a.origin}/start`,
+    );
+    expect(a.requests[0]?.headers["x-fixed-key"]).toBe("fixed-key-secret");
+    expect(b.requests[0]?.headers["x-fixed-key"]).toBeUndefined();
+  });
+});
+
+describe("the netrc default entry", () => {
+  const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString("base64")}`;
+
+  it("is sent to the host of the request, and never to a redirect target elsewhere", async () => {
+    const netrc = writeFile(`${tempDir()}/netrc`, "default login dora password default-pw\n");
+    setEnv({ NETRC: netrc });
+    redirect(a, `${b.origin}/x`);
+    await new Session({ token: false, cert: false, ...trustTestCa() }).get(`${a.origin}/start`);
+    expect(a.requests[0]?.headers.authorization).toBe(basic("dora", "default-pw"));
+    expect(b.requests[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it("gives way to the redirect target's own machine entry", async () => {
+    const netrc = writeFile(
+      `${tempDir()}/netrc`,
+      "machine localhost login bob password bob-pw\ndefault login dora password default-pw\n",
+    );
+    setEnv({ NETRC: netrc });
+    redirect(a, `${b.origin}/x`);
+    await new Session({ token: false, cert: false, ...trustTestCa() }).get(`${a.origin}/start`);
+    expect(a.requests[0]?.headers.authorization).toBe(basic("dora", "default-pw"));
+    expect(b.requests[0]?.headers.authorization).toBe(basic("bob", "bob-pw"));
+  });
+});
+
+describe("session.got.paginate", () => {
+  /** A serves page 1 and links to `next`; every other page is the last. */
+  function pages(next: string): void {
+    a.handle((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/page1") res.setHeader("link", `<${next}>; rel="next"`);
+      res.end(JSON.stringify([req.url]));
+    });
+    b.handle((req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify([req.url]));
+    });
+  }
+
+  const netrc = () =>
+    writeFile(
+      `${tempDir()}/netrc`,
+      "machine 127.0.0.1 login alice password alice-pw\ndefault login dora password default-pw\n",
+    );
+
+  it.each([
+    ["an explicit token", () => ({ token: TOKEN }), "authorization"],
+    ["basic auth", () => ({ auth: ["u", "basic-pw"] as [string, string] }), "authorization"],
+    ["a strategy header", () => ({ auth: customHeader }), "x-service-key"],
+    [
+      "a netrc default entry",
+      () => {
+        setEnv({ NETRC: netrc() });
+        return { token: false };
+      },
+      "authorization",
+    ],
+  ])(
+    "sends %s to page 1 and not to a next page on another origin",
+    async (_name, options, header) => {
+      pages(`${b.origin}/page2`);
+      const session = new Session({ cert: false, ...options(), ...trustTestCa() });
+      const items = await session.got.paginate.all(`${a.origin}/page1`, { responseType: "json" });
+      expect(items).toEqual(["/page1", "/page2"]);
+      expect(a.requests[0]?.headers[header]).toBeDefined();
+      expect(b.requests[0]?.headers[header]).toBeUndefined();
+    },
+  );
+
+  it("sends the token to a next page on the same origin", async () => {
+    pages(`${a.origin}/page2`);
+    const session = new Session({ token: TOKEN, cert: false, ...trustTestCa() });
+    const items: unknown[] = [];
+    for await (const item of session.got.paginate(`${a.origin}/page1`, { responseType: "json" })) {
+      items.push(item);
+    }
+    expect(items).toEqual(["/page1", "/page2"]);
+    expect(a.requests.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${TOKEN}`,
+      `Bearer ${TOKEN}`,
+    ]);
+  });
+
+  it("keeps the token off a next page on http on the same host", async () => {
+    const plain = await startServer({ host: "127.0.0.1", protocol: "http" });
+    try {
+      pages(`${plain.origin}/page2`);
+      plain.handle((req, res) => res.end(JSON.stringify([req.url])));
+      const session = new Session({ token: TOKEN, cert: false, ...trustTestCa() });
+      await session.extend({ responseType: "json" }).paginate.all(`${a.origin}/page1`);
+      expect(plain.requests[0]?.headers.authorization).toBeUndefined();
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
+describe("session.got.paginate, once the pages left the first origin", () => {
+  it("sends no token to a later page back on the first origin (A → B → A)", async () => {
+    a.handle((req, res) => {
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/page1") res.setHeader("link", `<${b.origin}/page2>; rel="next"`);
+      res.end(JSON.stringify([req.url]));
+    });
+    b.handle((req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.setHeader("link", `<${a.origin}/page3>; rel="next"`);
+      res.end(JSON.stringify([req.url]));
+    });
+    const session = new Session({ token: TOKEN, cert: false, ...trustTestCa() });
+    const items = await session.got.paginate.all(`${a.origin}/page1`, { responseType: "json" });
+    expect(items).toEqual(["/page1", "/page2", "/page3"]);
+    expect(a.requests.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ["/page1", `Bearer ${TOKEN}`],
+      ["/page3", undefined],
+    ]);
+  });
+});

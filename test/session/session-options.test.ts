@@ -166,12 +166,22 @@ describe("Session options", () => {
     expect(session.auth).toEqual(expected);
   });
 
-  it("records explicit basic auth as given", () => {
-    expect(new Session({ cert: false, auth: ["C", "D"] }).auth).toEqual(["C", "D"]);
-    expect(new Session({ cert: false, auth: { username: "C", password: "D" } }).auth).toEqual({
-      username: "C",
-      password: "D",
-    });
+  it("records explicit basic auth as given, its password hidden from print", () => {
+    const pair = new Session({ cert: false, auth: ["C", "secret-D"] }).auth as string[];
+    expect([...pair]).toEqual(["C", "secret-D"]);
+    const object = new Session({ cert: false, auth: { username: "C", password: "secret-D" } })
+      .auth as { username: string; password: string };
+    expect([object.username, object.password]).toEqual(["C", "secret-D"]);
+    for (const shown of [
+      inspect(pair),
+      JSON.stringify(pair),
+      String(pair),
+      inspect(object),
+      JSON.stringify(object),
+    ]) {
+      expect(shown).toContain("C");
+      expect(shown).not.toContain("secret-D");
+    }
   });
 
   it.each([
