@@ -87,7 +87,11 @@ async function attempt(promise) {
   }
 }
 
-/** Does the library itself take `token` for server A (its default audiences)? */
+/**
+ * Does the library itself take `token` for server A, asked for the audiences SPEC §5 gives
+ * a request to A by default (`https://127.0.0.1` and, for its port, `https://127.0.0.1:8443`)?
+ * Tells a token the library passed over from one xrootd refused.
+ */
 function libraryAccepts(token, scope) {
   return isValidToken(token, ["https://127.0.0.1", A], scope);
 }

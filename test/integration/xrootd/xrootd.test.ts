@@ -431,7 +431,8 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     expect(hostCredentialFiles()).toEqual(hostFilesBefore);
     // The work folder's name is unique to this run: no process may still mention it.
     const work = current.world.a.export.split("/").slice(0, 3).join("/");
-    const left = spawnSync("pgrep", ["-f", work], { encoding: "utf8" });
-    expect(left.stdout.trim(), `processes of this run are still alive: ${left.stdout}`).toBe("");
+    const left = spawnSync("pgrep", ["-a", "-f", work], { encoding: "utf8" });
+    if (left.error) ctx.skip(`pgrep is not available: ${left.error.message}`);
+    expect(left.stdout.trim(), "processes of this run are still alive").toBe("");
   });
 });
