@@ -207,6 +207,22 @@ const scenarios = {
     return out;
   },
 
+  /**
+   * 6c. A WLCG token with `aud: ANY` comes first: scitokens-cpp refuses it, so discovery
+   * must pass it over and send the next one.
+   */
+  async wlcgWithSciTokensAny() {
+    useEnv({ SCITOKEN: world.tokens.wlcgAnySciTokens, BEARER_TOKEN_FILE: world.tokenFiles.good });
+    return {
+      libraryAccepts: await libraryAccepts(world.tokens.wlcgAnySciTokens, "read:/data/hello.txt"),
+      response: await attempt(new Session().get(`${A}/data/hello.txt`)),
+      // What xrootd makes of that token alone.
+      alone: await attempt(
+        new Session({ token: world.tokens.wlcgAnySciTokens }).get(`${A}/data/hello.txt`),
+      ),
+    };
+  },
+
   /** 7. Proxies made by grid-proxy-init: alice is let in, bob and nobody are not. */
   async x509() {
     const url = `${A}/data/x509/alice.txt`;

@@ -379,6 +379,8 @@ async function main() {
         aud: HOST_AUDIENCE,
         scope: "storage.read:/data storage.create:/data/wlcg",
       }),
+      // `ANY` is the SciTokens any-audience: scitokens-cpp refuses it in a WLCG token.
+      wlcgAnySciTokens: await wlcg({ aud: "ANY", scope: "storage.read:/data" }),
       minimal: await scitoken({ aud: HOST_AUDIENCE, scope: "read:/data/minimal.txt" }),
     };
     const tokenFiles = {};

@@ -75,6 +75,7 @@ interface Scenarios {
     "wlcgAny" | "wlcgAudience",
     Upload & { libraryAccepts: boolean; get: Outcome; put: Outcome }
   >;
+  wlcgWithSciTokensAny: { libraryAccepts: boolean; response: Outcome; alone: Outcome };
   x509: {
     aliceDn: string;
     explicitGet: Outcome;
@@ -372,6 +373,16 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     expect(token.get.status, why).toBe(200);
     expect(token.put.status, why).toBeOneOf([200, 201]);
     expect(token.stored, why).toEqual(token.sent);
+  });
+
+  // Needs discovery to judge WLCG tokens as scitokens-cpp does: `ANY` is the any-audience
+  // of SciTokens 2.0 tokens only (SPEC §5).
+  it("6c. discovery passes over a WLCG token with aud ANY, which xrootd refuses, and sends the next token", (ctx) => {
+    const { value, why } = scenario(ctx, "wlcgWithSciTokensAny");
+    expect(value.alone.status, `xrootd should refuse the WLCG token with aud ANY\n${why}`).toBe(
+      403,
+    );
+    expect(value.response.status, why).toBe(200);
   });
 
   it("7. a proxy made by grid-proxy-init, given or found in $X509_USER_PROXY, is mapped to alice and let in; bob's and none are refused", (ctx) => {
