@@ -4,9 +4,9 @@
 // CA through NODE_EXTRA_CA_CERTS), and prints one JSON object: per scenario, what came back
 // and what the servers' export folders hold afterwards. It asserts nothing itself:
 // xrootd.test.ts does.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { request as httpsRequest } from "node:https";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -236,9 +236,11 @@ const scenarios = {
     const discoveredCert = discovered.cert;
     useEnv({ X509_USER_PROXY: world.bob.proxy });
     const bob = await attempt(new Session().get(url));
+    const defaultPath = await gridProxyInitDefault(url);
     useEnv({});
     const none = new Session();
     return {
+      defaultPath,
       aliceDn: world.alice.dn,
       explicitGet,
       discoveredCert,
@@ -282,6 +284,34 @@ const scenarios = {
     };
   },
 };
+
+/**
+ * As a user does: `grid-proxy-init` with no `-out` writes /tmp/x509up_u<uid>, where a plain
+ * `new Session()` finds it. Only where the runner gave itself a private /tmp, and the file
+ * is removed again before the next scenario.
+ */
+async function gridProxyInitDefault(url) {
+  const path = `/tmp/x509up_u${process.getuid()}`;
+  if (!world.privateTmp) return { skipped: "no private /tmp: the host's own file is there" };
+  useEnv({});
+  const made = spawnSync(
+    "grid-proxy-init",
+    ["-q", "-cert", world.alice.cert, "-key", world.alice.key, "-certdir", world.caDir],
+    { encoding: "utf8" },
+  );
+  try {
+    const session = new Session();
+    return {
+      status: made.status,
+      stderr: made.stderr,
+      path,
+      cert: session.cert,
+      get: await attempt(session.get(url)),
+    };
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
 
 /**
  * GET `url` (redirected by A to B, where it fails) with a Session and with `igwn-auth get`,

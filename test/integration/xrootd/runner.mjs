@@ -14,7 +14,6 @@
 // built library, as a user runs it — and prints one JSON report on stdout: what the client
 // saw, and the tail of each server's log. Progress goes to stderr.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -235,10 +234,6 @@ async function stopXrootd(server) {
 
 // -- the world ----------------------------------------------------------------------------
 
-function sha256(bytes) {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 async function main() {
   const started = Date.now();
   const { privateTmp } = setUpNamespace();
@@ -397,13 +392,14 @@ async function main() {
       a: { origin: aOrigin, export: a.export, log: serverA.logFile, config: serverA.config },
       b: { origin: bOrigin, export: b.export, log: serverB.logFile, config: serverB.config },
       hello,
-      rangeSha256: sha256(rangeBytes),
       tokens,
       tokenFiles,
       condorCreds,
       alice,
       bob,
       caFile,
+      caDir,
+      privateTmp,
       cli: join(DIST, "cli/main.js"),
     };
     for (const dir of ["home", "run", "cache"]) mkdirSync(join(client, dir), { mode: 0o700 });

@@ -86,6 +86,9 @@ interface Scenarios {
     bob: Outcome;
     noneCert: unknown;
     none: Outcome;
+    defaultPath:
+      | { skipped: string }
+      | { status: number | null; stderr: string; path: string; cert: unknown; get: Outcome };
   };
   redirect: FailedRedirect & {
     probe: { status?: number; locationOrigin?: string | null; locationCarriesToken?: boolean };
@@ -385,7 +388,7 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     expect(value.response.status, why).toBe(200);
   });
 
-  it("7. a proxy made by grid-proxy-init, given or found in $X509_USER_PROXY, is mapped to alice and let in; bob's and none are refused", (ctx) => {
+  it("7. a proxy made by grid-proxy-init, given, found in $X509_USER_PROXY or in /tmp/x509up_u<uid>, is mapped to alice and let in; bob's and none are refused", (ctx) => {
     const { value, why } = scenario(ctx, "x509");
     const world = ready(ctx).world;
     expect(value.explicitGet.status, why).toBe(200);
@@ -396,6 +399,13 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     expect(value.bob.status, `bob is in the gridmap but not in the authdb\n${why}`).toBe(403);
     expect(value.noneCert, why).toBeNull();
     expect(value.none.status, why).toBe(403);
+    // grid-proxy-init's default output, /tmp/x509up_u<uid>, found by a plain new Session().
+    const found = value.defaultPath;
+    if (!("skipped" in found)) {
+      expect(found.status, `grid-proxy-init failed: ${found.stderr}`).toBe(0);
+      expect(found.cert, why).toBe(found.path);
+      expect(found.get.status, why).toBe(200);
+    }
     const logged = ready(ctx).client.results?.x509.logs.a;
     expect(logged, "xrootd should log alice's login by her proxy").toMatch(/login as alice/);
     expect(logged, "xrootd should log bob's login by his proxy").toMatch(/login as bob/);
