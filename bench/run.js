@@ -17,6 +17,7 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { writeFileSync } from "node:fs";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { fileURLToPath } from "node:url";
 import { Options } from "got";
 import { dist, startBench } from "./harness.js";
@@ -204,6 +205,47 @@ for (const row of rows.filter((r) => r.get.session)) {
   hookUs[row.id] = withHooks - optionsOnly;
 }
 
+// What a Session adds around got's own request, per request, beside its hooks: the request
+// function that sends canonical header names (against `https.request` with the same native
+// options, on an agent that never connects, so both only build the ClientRequest), and the
+// handler that scrubs every rejection (around a request that has already settled).
+const wrapperUs = {};
+{
+  const session = rows.find((r) => r.get.session)?.get.session;
+  const canonicalRequest = session.got.defaults.options.request;
+  const { handlers } = session.got.defaults;
+  const agent = new HttpsAgent();
+  agent.addRequest = () => {};
+  const native = () => ({
+    method: "GET",
+    agent,
+    headers: {
+      authorization: `Bearer ${fx.token}`,
+      "user-agent": "got (https://github.com/sindresorhus/got)",
+      "accept-encoding": "gzip, deflate, br",
+      accept: "application/json",
+      "content-length": "0",
+    },
+  });
+  const url = new URL(origin);
+  const n = quick ? 500 : 5000;
+  const build = (fn) => () => fn(url, native()).destroy();
+  const pairs = [];
+  for (let i = 0; i < 5; i++) {
+    const plain = microsPerSyncCall(build(httpsRequest), n);
+    const canonical = microsPerSyncCall(build(canonicalRequest), n);
+    pairs.push(canonical - plain);
+  }
+  wrapperUs.canonicalHeaders = median(pairs);
+  const settled = Object.assign(Promise.resolve({ statusCode: 200 }), {
+    cancel() {},
+    isCanceled: false,
+    on() {},
+  });
+  const [scrubbing] = handlers;
+  wrapperUs.scrubbingHandler = await microsPerCall(() => scrubbing(undefined, () => settled), n);
+}
+
 const constructionUs = {};
 for (const [name, options] of Object.entries(sessionConfigs)) {
   constructionUs[name] = microsPerSyncCall(() => new pkg.Session(options), quick ? 200 : 2000);
@@ -347,6 +389,8 @@ lines.push(
   `| Session's own hooks per request, no network (B, C, D, E) | ${Object.values(hookUs)
     .map((us) => fmt(us, 1))
     .join(", ")} µs | |`,
+  `| canonical header names on the wire, per request (vs \`https.request\`) | ${fmt(wrapperUs.canonicalHeaders, 2)} µs | in the noise |`,
+  `| the handler that scrubs every rejection, per request | ${fmt(wrapperUs.scrubbingHandler, 2)} µs | in the noise |`,
   ...Object.entries(constructionUs).map(
     ([name, us]) => `| \`new Session()\`, ${name} | ${fmt(us, 1)} µs | |`,
   ),
@@ -395,6 +439,7 @@ const results = {
     ...discoveryChecks,
   },
   sessionHooksUsPerRequest: hookUs,
+  sessionWrappersUsPerRequest: wrapperUs,
   sessionConstructionUs: constructionUs,
   memory,
   coldStart: coldResult,

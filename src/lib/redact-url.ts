@@ -89,8 +89,10 @@ export function redactUrl(url: string | URL, extra?: QueryParameterNames): strin
 }
 
 // A URL inside free text (an error message, a stack, a log line): scheme, `//`, and every
-// character up to white space or a quote.
-const URL_IN_TEXT = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>`]+/g;
+// character up to white space, a double quote or an angle bracket — a single quote may be
+// part of a password — less punctuation that ends a sentence.
+const URL_IN_TEXT = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"<>`]+/g;
+const TRAILING_PUNCTUATION = /[.,;:!)\]]+$/;
 
 /**
  * Every URL in a text, redacted with {@link redactUrl}; the rest of the text as it is.
@@ -102,5 +104,8 @@ const URL_IN_TEXT = /\b[A-Za-z][A-Za-z0-9+.-]*:\/\/[^\s"'<>`]+/g;
  */
 export function redactUrlsInText(text: string, extra?: QueryParameterNames): string {
   if (!text.includes("://")) return text;
-  return text.replace(URL_IN_TEXT, (url) => redactUrl(url, extra));
+  return text.replace(URL_IN_TEXT, (match) => {
+    const tail = TRAILING_PUNCTUATION.exec(match)?.[0] ?? "";
+    return redactUrl(match.slice(0, match.length - tail.length), extra) + tail;
+  });
 }

@@ -100,7 +100,7 @@ class HopState implements RequestSecrets {
     this.originalValues = originalValues;
     this.originalOrigin = originOf(originalUrl);
     this.lastUrl = url;
-    this.lastOrigin = originOf(url);
+    this.lastOrigin = url === originalUrl ? this.originalOrigin : originOf(url);
   }
 
   *secretHeaderNames(): Iterable<string> {
