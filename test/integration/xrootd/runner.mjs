@@ -32,10 +32,10 @@ const REPO = resolve(HERE, "../../..");
 const DIST = join(REPO, "dist");
 
 /** XrdHttp of server A; its xroot port is A_XROOT. */
-export const A_PORT = 8443;
+const A_PORT = 8443;
 const A_XROOT = 1094;
 /** Server B serves xroot and XrdHttp on one port, so a redirect to host:port reaches it. */
-export const B_PORT = 2094;
+const B_PORT = 2094;
 const HOST = "127.0.0.1";
 /** The audience the library asks for by default: scheme and host, no port. */
 const HOST_AUDIENCE = `https://${HOST}`;
