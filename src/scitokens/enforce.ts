@@ -7,7 +7,7 @@ import {
   parseTokenScopes,
   type RequestedScope,
 } from "./scope.js";
-import { headerOfClaims, type TokenClaims, type TokenHeader } from "./token.js";
+import type { TokenClaims } from "./token.js";
 
 /**
  * How far in the future `nbf` and `iat` may lie and still count as "now". The Python
@@ -71,7 +71,7 @@ export function claimsRequest(
 }
 
 /** The token profiles scitokens-cpp tells apart; each has its own rules. */
-type Profile = "scitokens:1.0" | "scitokens:2.0" | "wlcg:1.0" | "at+jwt";
+type Profile = "scitokens:1.0" | "scitokens:2.0" | "wlcg:1.0";
 
 /** `ver` values and the profile each means (scitokens-cpp 0.7.3's list, and no other). */
 const VERSIONS: ReadonlyMap<unknown, Profile> = new Map<unknown, Profile>([
@@ -85,44 +85,23 @@ export const WLCG_ANY_AUDIENCE = "https://wlcg.cern.ch/jwt/v1/any";
 
 /**
  * The audience that stands for any audience, by profile. Each wildcard belongs to its own
- * profile, as in scitokens-cpp: a WLCG token with `aud: "ANY"`, or a SciTokens 1.0 token
- * (no `ver`) with it, is only for a service that lists `ANY` itself. (The Python package
- * takes `ANY` in every profile.)
+ * profile, as in scitokens-cpp: a WLCG token with `aud: "ANY"` is only for a service that
+ * lists `ANY` itself, and a SciTokens token with the WLCG URI likewise. (scitokens-cpp 0.7.3
+ * takes `ANY` only in SciTokens 2.0 tokens; SPEC §5 and the Python package take it in every
+ * SciTokens token, and so does this library: a token passed over here would be a token
+ * never sent to a Python service that accepts it.)
  */
-const ANY_AUDIENCE: Readonly<Record<Profile, string | undefined>> = {
+const ANY_AUDIENCE: Readonly<Record<Profile, string>> = {
   "scitokens:2.0": "ANY",
+  "scitokens:1.0": "ANY",
   "wlcg:1.0": WLCG_ANY_AUDIENCE,
-  "scitokens:1.0": undefined,
-  "at+jwt": undefined,
 };
 
 const PROFILE_NAMES: Readonly<Record<Profile, string>> = {
   "scitokens:1.0": "a SciTokens 1.0 token",
   "scitokens:2.0": "a SciTokens 2.0 token",
   "wlcg:1.0": "a WLCG token",
-  "at+jwt": "an at+jwt access token",
 };
-
-/**
- * The claims scitokens-cpp's enforcer knows in a SciTokens 1.0 token, where it refuses any
- * other (the other profiles ignore claims they do not know). `scp` is added when the token
- * has no `scope`: it stands in for it, as in the Python package.
- */
-const SCITOKENS_1_CLAIMS = new Set([
-  "iss",
-  "sub",
-  "jti",
-  "opt",
-  "aud",
-  "scope",
-  "exp",
-  "nbf",
-  "iat",
-  "ver",
-]);
-
-/** Header `typ` values that make a token an RFC 9068 access token (compared as written). */
-const AT_JWT_TYPES = new Set<unknown>(["at+jwt", "application/at+jwt"]);
 
 function show(value: unknown): string {
   return JSON.stringify(value) ?? String(value);
@@ -132,11 +111,8 @@ function showList(values: readonly string[]): string {
   return values.map((v) => show(v)).join(", ");
 }
 
-/** Which profile a token follows, by `ver`, then `wlcg.ver`, then its `typ` header. */
-function profileOf(
-  claims: TokenClaims,
-  header: Readonly<TokenHeader> | undefined,
-): { profile: Profile; reason: string | null } {
+/** Which profile a token follows: by `ver`, then `wlcg.ver`, else SciTokens 1.0. */
+function profileOf(claims: TokenClaims): { profile: Profile; reason: string | null } {
   const ver = claims.ver;
   if (ver !== undefined) {
     const profile = VERSIONS.get(ver);
@@ -161,16 +137,17 @@ function profileOf(
           : `claim 'wlcg.ver' (${show(wlcgVer)}) is not a WLCG profile version scitokens-cpp accepts (1.0)`,
     };
   }
-  if (AT_JWT_TYPES.has(header?.typ)) return { profile: "at+jwt", reason: null };
   return { profile: "scitokens:1.0", reason: null };
 }
 
-/** What a profile requires of a token's claims besides time, audience and scope. */
-function checkProfile(
-  claims: TokenClaims,
-  profile: Profile,
-  header: Readonly<TokenHeader> | undefined,
-): string | null {
+/**
+ * What a profile requires of a token's claims besides time, audience and scope: `iss`,
+ * `exp`, `aud` in SciTokens 2.0 and WLCG tokens, `sub` and `jti` strings when present.
+ * (scitokens-cpp 0.7.3 also requires `iat` and `nbf`, and refuses claims it does not know in
+ * a SciTokens 1.0 token; SPEC §5 and the Python package do not, and neither does this
+ * library: tokens made by hand or by other issuers often lack `nbf`.)
+ */
+function checkProfile(claims: TokenClaims, profile: Profile): string | null {
   if (claims.iss === undefined) return "the token has no 'iss' claim";
   if (typeof claims.iss !== "string") return `claim 'iss' (${show(claims.iss)}) is not a string`;
   for (const name of ["sub", "jti"] as const) {
@@ -182,23 +159,7 @@ function checkProfile(
   if ((profile === "scitokens:2.0" || profile === "wlcg:1.0") && claims.aud === undefined) {
     return `${PROFILE_NAMES[profile]} must have an 'aud' claim`;
   }
-  for (const name of ["exp", "iat"] as const) {
-    if (claims[name] === undefined) return `the token has no '${name}' claim`;
-  }
-  // scitokens-cpp 0.7.3 decides this by the `typ` header alone, before it looks at `ver`.
-  // (1.0 means to ask for `nbf` in the SciTokens profiles only — and, checking before it
-  // knows the profile, a fresh enforcer asks for it in none; the Python package never did.)
-  if (claims.nbf === undefined && !AT_JWT_TYPES.has(header?.typ)) {
-    return "the token has no 'nbf' claim";
-  }
-  if (profile === "scitokens:1.0") {
-    for (const name of Object.keys(claims)) {
-      if (SCITOKENS_1_CLAIMS.has(name) || (name === "scp" && claims.scope === undefined)) {
-        continue;
-      }
-      return `claim ${show(name)} is not one a SciTokens 1.0 token may carry (scitokens-cpp refuses claims it does not know in that profile)`;
-    }
-  }
+  if (claims.exp === undefined) return "the token has no 'exp' claim";
   return null;
 }
 
@@ -268,19 +229,16 @@ function checkAudience(
 ): string | null {
   const aud = claims.aud;
   const requested = audience !== undefined && audience.length > 0;
-  // As scitokens-cpp: `aud` is mandatory once an audience is asked for (the Python
-  // enforcer lets a SciTokens 1.0 token without one through).
-  if (aud === undefined) {
-    return requested
-      ? `the token has no 'aud' claim, and the audience ${showList(audience)} was requested`
-      : null;
-  }
+  // A SciTokens 1.0 token without `aud` is not restricted to an audience (SPEC §5, the
+  // Python enforcer; scitokens-cpp refuses it once an audience is asked for). The other
+  // profiles must have one (checkProfile).
+  if (aud === undefined) return null;
   const values = typeof aud === "string" ? [aud] : aud;
   if (!Array.isArray(values) || values.some((v) => typeof v !== "string")) {
     return `claim 'aud' (${show(aud)}) is neither a string nor a list of strings`;
   }
   const any = ANY_AUDIENCE[profile];
-  if (any !== undefined && values.includes(any)) return null;
+  if (values.includes(any)) return null;
   if (values.length === 0) return "claim 'aud' is an empty list";
   if (!requested) {
     return `claim 'aud' (${showList(values)}) restricts the token to an audience, but none was requested`;
@@ -291,7 +249,7 @@ function checkAudience(
   const note =
     wildcard === undefined
       ? ""
-      : `; ${show(wildcard)} stands for any audience only in ${wildcard === "ANY" ? PROFILE_NAMES["scitokens:2.0"] : PROFILE_NAMES["wlcg:1.0"]}, and this is ${PROFILE_NAMES[profile]}`;
+      : `; ${show(wildcard)} stands for any audience only in ${wildcard === "ANY" ? "a SciTokens token" : PROFILE_NAMES["wlcg:1.0"]}, and this is ${PROFILE_NAMES[profile]}`;
   return `claim 'aud' (${showList(values)}) does not match the requested audience (${showList(audience)})${note}`;
 }
 
@@ -335,19 +293,17 @@ function checkScopes(
 
 /**
  * Judge a token's claims against a request, with the full verdict (see
- * {@link checkTokenClaims} for the rules). `header` defaults to the header of the
- * `SciToken` these claims belong to.
+ * {@link checkTokenClaims} for the rules).
  */
 export function evaluateTokenClaims(
   claims: TokenClaims,
   request: ClaimsRequest,
   now: number = Date.now() / 1000,
-  header: Readonly<TokenHeader> | undefined = headerOfClaims(claims),
 ): ClaimsVerdict {
   const never = Number.POSITIVE_INFINITY;
-  const { profile, reason: version } = profileOf(claims, header);
+  const { profile, reason: version } = profileOf(claims);
   if (version) return { reason: version, changesAt: never };
-  const required = checkProfile(claims, profile, header);
+  const required = checkProfile(claims, profile);
   if (required) return { reason: required, changesAt: never };
   const issuer = checkIssuer(claims, request.issuer);
   if (issuer) return { reason: issuer, changesAt: never };
@@ -361,17 +317,16 @@ export function evaluateTokenClaims(
 
 /**
  * The rules scitokens-cpp 0.7.3's enforcer applies to a token's claims — what XRootD and
- * HTCondor decide access with:
+ * HTCondor decide access with — where SPEC §5 follows it:
  * - the profile, from `ver` (`scitoken:2.0`, `scitokens:2.0`, `scitokens:1.0`; any other
- *   value is refused), else `wlcg.ver` (`1.0`), else an `at+jwt` `typ` header, else
- *   SciTokens 1.0; SciTokens 2.0 and WLCG tokens must have `aud`; a SciTokens 1.0 token
- *   may carry no claim the enforcer does not know;
- * - `iss`, `exp` and `iat` present, `nbf` too unless the token is `at+jwt`; `exp`, `nbf`
- *   and `iat` whole numbers of seconds; `exp >= now + timeleft`; `nbf` and `iat` not in
- *   the future (give or take {@link CLOCK_SKEW_SECONDS}); `sub` and `jti` strings;
+ *   value is refused), else `wlcg.ver` (`1.0`), else SciTokens 1.0; SciTokens 2.0 and WLCG
+ *   tokens must have `aud`;
+ * - `iss` and `exp` present; `exp`, `nbf` and `iat` whole numbers of seconds;
+ *   `exp >= now + timeleft`; `nbf` and `iat` not in the future (give or take
+ *   {@link CLOCK_SKEW_SECONDS}); `sub` and `jti` strings;
  * - `iss` one of the requested issuers;
- * - `aud` present when an audience is requested, and naming one of them or the profile's
- *   any-audience (`ANY` for SciTokens 2.0, {@link WLCG_ANY_AUDIENCE} for WLCG);
+ * - `aud` naming one of the requested audiences or the profile's any-audience (`ANY` for
+ *   SciTokens tokens, {@link WLCG_ANY_AUDIENCE} for WLCG tokens);
  * - every requested scope granted by `scope` (or the legacy `scp` when there is no
  *   `scope`): the same authorisation on `/`, the same path or a parent folder; malformed
  *   items ignored; WLCG scopes also read as scitokens-cpp's compatibility names, and a
@@ -384,7 +339,6 @@ export function checkTokenClaims(
   claims: TokenClaims,
   request: ClaimsRequest,
   now: number = Date.now() / 1000,
-  header: Readonly<TokenHeader> | undefined = headerOfClaims(claims),
 ): string | null {
-  return evaluateTokenClaims(claims, request, now, header).reason;
+  return evaluateTokenClaims(claims, request, now).reason;
 }

@@ -8,7 +8,7 @@ export interface TokenClaims {
   sub?: string;
   /**
    * Audience: the service(s) the token is for, or the profile's any-audience (`"ANY"` in a
-   * SciTokens 2.0 token, `"https://wlcg.cern.ch/jwt/v1/any"` in a WLCG token).
+   * SciTokens token, `"https://wlcg.cern.ch/jwt/v1/any"` in a WLCG token).
    */
   aud?: string | string[];
   /** Expiry, in whole seconds since the Unix epoch (required for a token to be valid). */
@@ -36,21 +36,9 @@ export interface TokenHeader {
   alg: string;
   /** Which of the issuer's keys signed the token. */
   kid?: string;
-  /** Media type, usually `JWT`; `at+jwt` marks an RFC 9068 access token. */
+  /** Media type, usually `JWT`. */
   typ?: string;
   [name: string]: unknown;
-}
-
-// The header of each token's claims object, so a rule that depends on the header (the
-// `at+jwt` type) can be applied by code that was handed only `token.claims`.
-const headers = new WeakMap<object, Readonly<TokenHeader>>();
-
-/**
- * The protected header of the {@link SciToken} whose `claims` these are, or `undefined`
- * for claims that did not come from a `SciToken`. Internal.
- */
-export function headerOfClaims(claims: object): Readonly<TokenHeader> | undefined {
-  return headers.get(claims);
 }
 
 /**
@@ -77,7 +65,6 @@ export class SciToken {
     this.#serialized = serialized;
     this.header = Object.freeze({ ...header });
     this.claims = Object.freeze({ ...claims });
-    headers.set(this.claims, this.header);
   }
 
   /** The compact serialised token (`header.payload.signature`): a secret. */

@@ -18,15 +18,13 @@ export interface IsValidTokenOptions extends DeserializeOptions {
  * XRootD and HTCondor use) applies:
  * - the signature verifies, RS256 or ES256 (see {@link deserializeToken});
  * - `ver` is `scitoken:2.0`, `scitokens:2.0`, `scitokens:1.0` or absent (never
- *   `scitoken:1.0`); SciTokens 2.0 and WLCG (`wlcg.ver: "1.0"`) tokens have `aud`; a
- *   token without `ver`, `wlcg.ver` or an `at+jwt` type is SciTokens 1.0 and may carry
- *   only the claims the enforcer knows;
- * - `iss`, `iat`, `exp` and (unless `at+jwt`) `nbf` are present, the times whole
- *   seconds; `exp` at least `timeleft` seconds away; `nbf` and `iat` not in the future
- *   (up to a minute of clock skew allowed); `iss` one of `opts.issuer`;
+ *   `scitoken:1.0`); SciTokens 2.0 and WLCG (`wlcg.ver: "1.0"`) tokens have `aud`;
+ * - `iss` and `exp` are present; `exp`, `nbf` and `iat` are whole seconds; `exp` at least
+ *   `timeleft` seconds away; `nbf` and `iat` not in the future (up to a minute of clock
+ *   skew allowed); `iss` one of `opts.issuer`;
  * - `aud` (a string or list) names one of `audience` — or is the any-audience of the
- *   token's profile: `ANY` in a SciTokens 2.0 token, `https://wlcg.cern.ch/jwt/v1/any` in
- *   a WLCG token; a token without `aud` is valid only when no audience is asked for;
+ *   token's profile: `ANY` in a SciTokens token, `https://wlcg.cern.ch/jwt/v1/any` in a
+ *   WLCG token; a SciTokens 1.0 token without `aud` is not restricted to an audience;
  * - every requested scope (`"authz:/path"`, space separated, or a list) is granted by the
  *   token's `scope` (or legacy `scp`, when there is no `scope`): the same authz, on `/`,
  *   the same path or a parent folder (`write:/data/` grants `write:/data`, never
@@ -68,7 +66,7 @@ export async function isValidToken(
       return false;
     }
   }
-  const reason = checkTokenClaims(parsed.claims, request, Date.now() / 1000, parsed.header);
+  const reason = checkTokenClaims(parsed.claims, request);
   if (reason !== null) {
     if (opts.warn) emitTokenWarning(`token rejected: ${reason}`);
     return false;

@@ -240,9 +240,9 @@ async function main() {
   const work = mkdtempSync(join(tmpdir(), "igwn-xrootd-"));
   chmodSync(work, 0o755);
 
-  const { testPki } = await import(join(DIST, "testing/pki.js"));
-  const { startIssuer } = await import(join(DIST, "testing/issuer.js"));
-  const { issueUserCertificate, testUserCa } = await import(join(DIST, "testing/x509-pki.js"));
+  const { testPki } = await import(join(DIST, "dev/testing/pki.js"));
+  const { startIssuer } = await import(join(DIST, "dev/testing/issuer.js"));
+  const { issueUserCertificate, testUserCa } = await import(join(DIST, "dev/testing/x509-pki.js"));
 
   // One CA signs the issuer's and both servers' TLS certificates; another issues users.
   const pki = testPki();

@@ -229,7 +229,12 @@ function hostCredentialFiles(): Record<string, boolean> {
 beforeAll(async () => {
   missing = missingPrerequisite();
   if (missing) return;
-  for (const file of ["index.js", "cli/main.js", "testing/issuer.js", "testing/x509-pki.js"]) {
+  for (const file of [
+    "index.js",
+    "cli/main.js",
+    "dev/testing/issuer.js",
+    "dev/testing/x509-pki.js",
+  ]) {
     if (!existsSync(resolve(DIST, file))) {
       problem = `dist/${file} is missing: run \`npm run build\` first (npm test does)`;
       return;
