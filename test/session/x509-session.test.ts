@@ -1,9 +1,13 @@
-import { renameSync } from "node:fs";
+import { existsSync, renameSync, rmSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { IgwnAuthError, Session, X509Strategy } from "../../src/index.js";
+import { defaultX509ProxyPath } from "../../src/x509/discovery.js";
 import { restoreEnv, setEnv, tempDir } from "../helpers/env.js";
 import { startServer, type TestServer, trustTestCa } from "../helpers/https-server.js";
 import {
+  expiringIn,
   issueProxyCertificate,
   issueUserCertificate,
   testUserCa,
@@ -137,5 +141,58 @@ describe("a renewed proxy", () => {
     const after = strategy.gotOptions();
     expect(after).not.toBe(before);
     expect(after.https?.key).not.toBe(before.https?.key);
+  });
+});
+
+describe("a session's own X.509 discovery", () => {
+  /** Skip when another run's /tmp/x509up_u<uid> would come before ~/.globus. */
+  function skipIfDefaultProxy(ctx: { skip: (note?: string) => void }): void {
+    const path = defaultX509ProxyPath();
+    if (existsSync(path)) ctx.skip(`${path} already exists (another run's proxy comes first)`);
+  }
+
+  afterEach(() => {
+    rmSync(join(homedir(), ".globus"), { recursive: true, force: true });
+  });
+
+  it.for([
+    ["cert unset (discover, move on)", undefined],
+    ["cert: true (discover, required)", true],
+  ] as const)("wants 600 s left, as findX509Credentials does: %s", async ([, cert], ctx) => {
+    skipIfDefaultProxy(ctx);
+    const soon = issueUserCertificate({ commonName: "Expiring Soon" });
+    const proxy = issueProxyCertificate(soon, expiringIn(300));
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), proxy, [soon]) });
+    const globus = writeCertAndKey(
+      join(homedir(), ".globus"),
+      issueUserCertificate({ commonName: "Globus User" }),
+    );
+    const session = new Session({
+      token: false,
+      ...(cert === undefined ? {} : { cert }),
+      ...trustTestCa(),
+    });
+    expect(session.cert).toEqual(globus);
+    await session.get(`${mtls.origin}/timeleft`);
+    expect(mtls.requests[0]?.clientChain[0]).toBe("Globus User");
+  });
+
+  it("presents no certificate with forceNoauth, though a valid proxy is there", async () => {
+    const user = issueUserCertificate({ commonName: "Never Presented" });
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
+    const session = new Session({ forceNoauth: true, ...trustTestCa() });
+    expect(session.cert).toBeNull();
+    await session.get(`${mtls.origin}/noauth`);
+    expect(mtls.requests[0]?.clientChain).toEqual([]);
+  });
+
+  it("presents no certificate on a request with forceNoauth, and the proxy on the next", async () => {
+    const user = issueUserCertificate({ commonName: "Presented Later" });
+    setEnv({ X509_USER_PROXY: writeProxyFile(tempDir(), issueProxyCertificate(user), [user]) });
+    const session = new Session({ token: false, ...trustTestCa() });
+    await session.get(`${mtls.origin}/noauth`, { forceNoauth: true });
+    await session.get(`${mtls.origin}/auth`);
+    const leaves = mtls.requests.map((r) => r.clientChain[0]?.split("/")[0]);
+    expect(leaves).toEqual([undefined, "Presented Later"]);
   });
 });
