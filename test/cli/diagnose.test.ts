@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeCredentialFile } from "../helpers/x509-pki.js";
+import {
+  issueProxyCertificate,
+  issueUserCertificate,
+  writeCredentialFile,
+  writeProxyFile,
+} from "../helpers/x509-pki.js";
 import { bareEnv, type CliWorld, errors, runCli, startWorld } from "./world.js";
 
 let world: CliWorld;
@@ -132,5 +137,22 @@ describe("igwn-auth diagnose", () => {
     expect(result.stdout).toMatch(/X\.509 certificate: off \(--cert false\)/);
     expect(result.stdout).toMatch(/! the token given is sent as is, but claim 'aud'/);
     expect(result.stdout).toMatch(/• bearer token from --token/);
+  });
+
+  it("says a legacy proxy is passed over and why; so does a request's debug log", async () => {
+    const user = issueUserCertificate({ commonName: "Legacy User" });
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: "proxy" });
+    const path = writeProxyFile(world.dir, legacy, [user], "x509up_legacy");
+    const env = { ...bareEnv(world), X509_USER_PROXY: path };
+    const result = await runCli(["diagnose", url], { env });
+    expect(result.stdout).toContain(
+      `✗ X509_USER_PROXY (${path}): X.509 certificate file ${path} holds a legacy proxy: make an RFC 3820 one`,
+    );
+    const get = await runCli(["get", url], { env: { ...env, NODE_DEBUG: "igwn-auth" } });
+    expect(get.code).toBe(0);
+    expect(get.stderr).toMatch(
+      /IGWN-AUTH \d+: x509: passed over X509_USER_PROXY: .*legacy proxy: make an RFC 3820 one/,
+    );
+    expect(JSON.parse(get.stdout).clientChain).toEqual([]);
   });
 });

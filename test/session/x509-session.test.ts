@@ -196,3 +196,61 @@ describe("a session's own X.509 discovery", () => {
     expect(leaves).toEqual([undefined, "Presented Later"]);
   });
 });
+
+describe("a pre-RFC 3820 (legacy) proxy", () => {
+  function legacyProxy(commonName: string): string {
+    const user = issueUserCertificate({ commonName });
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: "proxy" });
+    return writeProxyFile(tempDir(), legacy, [user]);
+  }
+
+  it("is passed over by a session's discovery, which presents the next candidate", async (ctx) => {
+    if (existsSync(defaultX509ProxyPath())) ctx.skip("a real /tmp/x509up_u<uid> exists");
+    setEnv({ X509_USER_PROXY: legacyProxy("Legacy User") });
+    const globus = writeCertAndKey(
+      join(homedir(), ".globus"),
+      issueUserCertificate({ commonName: "Globus User" }),
+    );
+    try {
+      const session = new Session({ token: false, ...trustTestCa() });
+      expect(session.cert).toEqual(globus);
+      await session.get(`${mtls.origin}/legacy`);
+      expect(mtls.requests[0]?.clientChain[0]).toBe("Globus User");
+      expect(() => new Session({ token: false, cert: true })).not.toThrow();
+    } finally {
+      rmSync(join(homedir(), ".globus"), { recursive: true, force: true });
+    }
+  });
+
+  it("fails cert: true when it is the only candidate", (ctx) => {
+    if (existsSync(defaultX509ProxyPath())) ctx.skip("a real /tmp/x509up_u<uid> exists");
+    setEnv({ X509_USER_PROXY: legacyProxy("Legacy Only") });
+    expect(() => new Session({ token: false, cert: true })).toThrow(IgwnAuthError);
+  });
+
+  it("given explicitly, is presented as asked, with one warning per process", async () => {
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on("warning", onWarning);
+    try {
+      const path = legacyProxy("Explicit Legacy");
+      const session = new Session({ token: false, cert: path, ...trustTestCa() });
+      await session.get(`${mtls.origin}/one`);
+      await new Session({ token: false, cert: legacyProxy("Another"), ...trustTestCa() }).get(
+        `${mtls.origin}/two`,
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(mtls.requests[0]?.clientChain[0]).toBe("Explicit Legacy/proxy");
+      const legacy = warnings.filter((w) => /legacy proxy/.test(w.message));
+      expect(legacy.map((w) => w.message)).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^X\\.509 certificate file ${path} holds a legacy proxy: make an RFC 3820 one`,
+          ),
+        ),
+      ]);
+    } finally {
+      process.off("warning", onWarning);
+    }
+  });
+});
