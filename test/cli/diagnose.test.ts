@@ -1,3 +1,5 @@
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   issueProxyCertificate,
@@ -154,5 +156,32 @@ describe("igwn-auth diagnose", () => {
       /IGWN-AUTH \d+: x509: passed over X509_USER_PROXY: .*legacy proxy: make an RFC 3820 one/,
     );
     expect(JSON.parse(get.stdout).clientChain).toEqual([]);
+  });
+
+  it("says a token or proxy others could have written is passed over; so does the debug log", async () => {
+    const shared = join(world.dir, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const token = join(shared, "bt");
+    copyFileSync(world.tokenFile, token);
+    chmodSync(token, 0o666);
+    const proxy = join(shared, "x509up");
+    copyFileSync(world.proxyFile, proxy);
+    chmodSync(proxy, 0o622);
+    const env = { ...bareEnv(world), BEARER_TOKEN_FILE: token, X509_USER_PROXY: proxy };
+    const planted = `${shared} is a folder every user can write to: another user may have put it there, so it is not used`;
+    const result = await runCli(["diagnose", url], { env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      `✗ $BEARER_TOKEN_FILE (${token}): token file ${token} has mode 666: group or others may write to it, and ${planted}`,
+    );
+    expect(result.stdout).toContain(
+      `✗ X509_USER_PROXY (${proxy}): X.509 certificate file ${proxy} has mode 622: group or others may write to it, and ${planted}`,
+    );
+    const get = await runCli(["get", url], { env: { ...env, NODE_DEBUG: "igwn-auth" } });
+    expect(get.code).toBe(0);
+    expect(get.stderr).toContain(`scitoken: passed over $BEARER_TOKEN_FILE (${token}): token file`);
+    expect(get.stderr).toContain(`x509: passed over X509_USER_PROXY: X.509 certificate file`);
+    expect(JSON.parse(get.stdout)).toMatchObject({ bearer: false, clientChain: [] });
   });
 });

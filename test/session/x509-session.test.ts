@@ -1,4 +1,4 @@
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { chownSync, existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import {
   expiringIn,
   issueProxyCertificate,
   issueUserCertificate,
+  proxyFileText,
   testUserCa,
   writeCertAndKey,
   writeProxyFile,
@@ -251,6 +252,37 @@ describe("a pre-RFC 3820 (legacy) proxy", () => {
       ]);
     } finally {
       process.off("warning", onWarning);
+    }
+  });
+});
+
+describe("a proxy another user put at /tmp/x509up_u<uid>", () => {
+  it("is never presented: the session presents ~/.globus instead", async (ctx) => {
+    if (process.geteuid?.() !== 0) ctx.skip("giving a file to another user needs root");
+    const path = defaultX509ProxyPath();
+    if (existsSync(path)) ctx.skip(`${path} already exists (another run's proxy)`);
+    const attacker = issueUserCertificate({ commonName: "Mallory" });
+    const globus = writeCertAndKey(
+      join(homedir(), ".globus"),
+      issueUserCertificate({ commonName: "Globus User" }),
+    );
+    try {
+      writeFileSync(path, proxyFileText(issueProxyCertificate(attacker), attacker), {
+        mode: 0o600,
+      });
+      chownSync(path, 65534, 65534);
+      const session = new Session({ token: false, ...trustTestCa() });
+      expect(session.cert).toEqual(globus);
+      await session.get(`${mtls.origin}/planted`);
+      expect(mtls.requests[0]?.clientChain[0]).toBe("Globus User");
+      // Named explicitly, it is refused too, before any connection is made.
+      const explicit = new Session({ token: false, cert: path, ...trustTestCa() });
+      const error = await explicit.get(`${mtls.origin}/explicit`).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: "IgwnAuthError", code: "ERR_INSECURE_PERMISSIONS" });
+      expect(mtls.requests).toHaveLength(1);
+    } finally {
+      rmSync(path, { force: true });
+      rmSync(join(homedir(), ".globus"), { recursive: true, force: true });
     }
   });
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, rmSync, symlinkSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
 import {
@@ -15,6 +15,7 @@ import {
   expiringIn,
   issueProxyCertificate,
   issueUserCertificate,
+  proxyFileText,
   rsaPublicKeyPem,
   writeCertAndKey,
   writeCredentialFile,
@@ -293,6 +294,75 @@ describe("findX509Credentials", () => {
     process.env.X509_USER_CERT = proxy;
     process.env.X509_USER_KEY = proxy;
     expect(findX509Credentials()).toEqual([proxy, proxy]);
+  });
+});
+
+describe("a credential another user could have put there", () => {
+  const NOBODY = 65534;
+  const owned = (path: string) =>
+    `X.509 certificate file ${path} is owned by uid ${NOBODY}, not the current user (uid 0), ` +
+    `and ${dirname(path)} is a folder every user can write to: another user may have put it ` +
+    "there, so it is not used";
+
+  test("passes over /tmp/x509up_u<uid> owned by another user, saying why", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const user = issueUserCertificate();
+    withDefaultProxy(ctx, proxyFileText(issueProxyCertificate(user), user), (path) => {
+      chownSync(path, NOBODY, NOBODY);
+      const pair = writeGlobus();
+      expect(findX509Credentials({ onError: "ignore" })).toEqual(pair);
+      const report = explainX509Discovery({ usable: true })[2];
+      expect(report).toMatchObject({ source: "/tmp/x509up_u<uid>", accepted: false });
+      expect(report?.reason).toBe(owned(path));
+      expect(report?.error?.code).toBe(ErrorCode.INSECURE_PERMISSIONS);
+    });
+  });
+
+  test("passes over /tmp/x509up_u<uid> that group or others may write to", (ctx) => {
+    const user = issueUserCertificate();
+    withDefaultProxy(ctx, proxyFileText(issueProxyCertificate(user), user), (path) => {
+      chmodSync(path, 0o622);
+      expect(explainX509Discovery()[2]?.reason).toContain(
+        `${path} has mode 622: group or others may write to it`,
+      );
+      chmodSync(path, 0o600);
+      expect(findX509Credentials({ onError: "raise" })).toBe(path);
+    });
+  });
+
+  test("judges the proxy a symbolic link at /tmp/x509up_u<uid> leads to", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const path = defaultX509ProxyPath();
+    if (existsSync(path)) ctx.skip(`${path} already exists`);
+    const theirs = validProxyFile("theirs.pem");
+    chownSync(theirs, NOBODY, NOBODY);
+    try {
+      symlinkSync(theirs, path);
+      expect(explainX509Discovery()[2]?.reason).toMatch(
+        new RegExp(`^X\\.509 certificate file ${path} is owned by uid ${NOBODY}, not`),
+      );
+      expect(() => findX509Credentials({ onError: "raise" })).toThrow(/is owned by uid 65534/);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+
+  test("applies to a key, and to a folder every user can write to named by a variable", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const shared = join(dir, "shared");
+    const [cert, key] = writeCertAndKey(shared, issueUserCertificate());
+    chmodSync(shared, 0o1777);
+    chownSync(key, NOBODY, NOBODY);
+    process.env.X509_USER_CERT = cert;
+    process.env.X509_USER_KEY = key;
+    expect(() => findX509Credentials({ onError: "raise" })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.INSECURE_PERMISSIONS,
+        message: expect.stringContaining(`X.509 private key file ${key} is owned by uid ${NOBODY}`),
+      }),
+    );
+    chmodSync(shared, 0o700);
+    expect(findX509Credentials({ onError: "raise" })).toEqual([cert, key]);
   });
 });
 
