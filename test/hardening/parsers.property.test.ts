@@ -7,6 +7,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/cli/exit-codes.js";
+import { escapeControl, jsonText } from "../../src/cli/format.js";
 import { loadCaFile } from "../../src/cli/trust.js";
 import {
   deserializeToken,
@@ -681,6 +682,57 @@ describe("no PEM reader is slow on adversarial input", () => {
     // Text without BEGIN lines is no blocks at all: the only reader that may not throw.
     if (errors[1] !== undefined) expectContractError(errors[1], IgwnAuthError);
     for (const err of errors.slice(2)) expectContractError(err, IgwnAuthError);
+  });
+});
+
+describe("what the CLI shows (escapeControl, jsonText)", () => {
+  const TERMINAL_CONTROL =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const text = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 80 }),
+    fc.string({
+      unit: fc.constantFrom(
+        "\u001b",
+        "[",
+        "2J",
+        "\u0007",
+        "\u009b",
+        "\u202e",
+        "\u2028",
+        "\\",
+        "a",
+        "\n",
+      ),
+      maxLength: 40,
+    }),
+  );
+
+  it("leaves no character a terminal acts on, and changes nothing else", () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        const shown = escapeControl(value);
+        expect(shown).not.toMatch(TERMINAL_CONTROL);
+        // Printable text passes as it is: removing the escapes' effect gives the same text.
+        const plain = value.replace(new RegExp(TERMINAL_CONTROL.source, "g"), "");
+        expect(shown.replace(/\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])/g, "")).toBe(
+          plain.replace(/\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])/g, ""),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("writes any JSON value as JSON that parses back to it, with no raw control character", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), text, (value, extra) => {
+        const doc = { value, extra };
+        const shown = jsonText(doc);
+        expect(shown.replace(/\n/g, "")).not.toMatch(TERMINAL_CONTROL);
+        expect(JSON.parse(shown)).toEqual(JSON.parse(JSON.stringify(doc)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
