@@ -158,6 +158,18 @@ describe("igwn-auth diagnose", () => {
     expect(JSON.parse(get.stdout).clientChain).toEqual([]);
   });
 
+  it("says a legacy proxy given with --cert is presented, but likely refused", async () => {
+    const user = issueUserCertificate({ commonName: "Legacy Explicit" });
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: "proxy" });
+    const path = writeProxyFile(world.dir, legacy, [user], "x509up_legacy_explicit");
+    const result = await runCli(["diagnose", "--cert", path, url], { env: bareEnv(world) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "! the certificate given is presented as is, but it holds a legacy proxy: make an RFC 3820 one",
+    );
+    expect(result.stdout).toMatch(/• X\.509 proxy certificate .*CN=Legacy Explicit\/CN=proxy/);
+  });
+
   it("says a token or proxy others could have written is passed over; so does the debug log", async () => {
     const shared = join(world.dir, "shared");
     mkdirSync(shared);
