@@ -1,22 +1,25 @@
 // Where the commands write: results to stdout, diagnostics to stderr, each line prefixed
-// with the program name so it reads well in a script's log.
+// with the program name so it reads well in a script's log. Every line goes out through
+// escapeControl (JSON through jsonText): what the CLI shows comes from tokens,
+// certificates, files and servers, and none of them may drive the terminal.
+import { escapeControl, jsonText } from "./format.js";
 
 /** The program name, as users type it. */
 export const PROGRAM = "igwn-auth";
 
-/** Write lines of text to stdout. */
+/** Write lines of text to stdout, control characters escaped (a line stays one line). */
 export function printLines(lines: readonly string[]): void {
-  if (lines.length > 0) process.stdout.write(`${lines.join("\n")}\n`);
+  if (lines.length > 0) process.stdout.write(`${lines.map(escapeControl).join("\n")}\n`);
 }
 
-/** Write a value as indented JSON to stdout. */
+/** Write a value as indented JSON to stdout, control characters escaped (still JSON). */
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${jsonText(value)}\n`);
 }
 
-/** One line on stderr: `igwn-auth: <message>`. */
+/** One line on stderr: `igwn-auth: <message>`, control characters escaped. */
 export function printError(message: string): void {
-  process.stderr.write(`${PROGRAM}: ${message}\n`);
+  process.stderr.write(`${PROGRAM}: ${escapeControl(message)}\n`);
 }
 
 /** Mark a candidate: taken, passed over after a look, or nothing there to look at. */

@@ -3,9 +3,9 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
+import { scanPemCertificates } from "../x509/pem.js";
 import { UsageError } from "./exit-codes.js";
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const MAX_CA_BYTES = 4 * 1024 * 1024;
 
 /** The certificates in a PEM file, each checked to parse; a usage error names the file. */
@@ -16,7 +16,7 @@ export function loadCaFile(path: string): string[] {
   } catch (err) {
     throw new UsageError(err instanceof IgwnAuthError ? err.message : `cannot read --ca ${path}`);
   }
-  const pems = text.match(PEM_CERTIFICATE) ?? [];
+  const pems = scanPemCertificates(text);
   if (pems.length === 0) {
     throw new UsageError(`CA file (--ca) ${path} holds no PEM certificate`);
   }
@@ -36,7 +36,7 @@ export function extraCaFromEnvironment(): string[] {
   const path = process.env.NODE_EXTRA_CA_CERTS;
   if (!path) return [];
   try {
-    return readFileSync(path, "utf8").match(PEM_CERTIFICATE) ?? [];
+    return scanPemCertificates(readFileSync(path, "utf8"));
   } catch {
     return []; // Node itself warns at start-up about an unreadable NODE_EXTRA_CA_CERTS
   }

@@ -1,6 +1,17 @@
-import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
-import { open } from "node:fs/promises";
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  type Stats,
+  statSync,
+} from "node:fs";
+import { lstat, open, stat } from "node:fs/promises";
+import { dirname } from "node:path";
 import { ErrorCode, IgwnAuthError } from "./errors.js";
+import { isSharedFolder, plantedFileReason } from "./permissions.js";
 
 /** Credential files are small; anything larger is refused rather than read into memory. */
 export const DEFAULT_MAX_CREDENTIAL_BYTES = 1024 * 1024;
@@ -53,6 +64,64 @@ function checkStats(stats: Stats, what: string, path: string, maxBytes: number):
   }
 }
 
+/**
+ * What the path is before it is opened, when it lies in a folder every user can write to
+ * (`undefined` elsewhere, or when it cannot be looked at: the open then says why).
+ */
+interface SharedFolderEntry {
+  readonly folder: string;
+  readonly entry: Stats | undefined;
+}
+
+function sharedEntrySync(path: string): SharedFolderEntry | undefined {
+  const folder = dirname(path);
+  try {
+    if (!isSharedFolder(statSync(folder))) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    return { folder, entry: lstatSync(path) };
+  } catch {
+    return { folder, entry: undefined };
+  }
+}
+
+async function sharedEntry(path: string): Promise<SharedFolderEntry | undefined> {
+  const folder = dirname(path);
+  try {
+    if (!isSharedFolder(await stat(folder))) return undefined;
+  } catch {
+    return undefined;
+  }
+  try {
+    return { folder, entry: await lstat(path) };
+  } catch {
+    return { folder, entry: undefined };
+  }
+}
+
+// In /tmp anyone can create /tmp/bt_u<uid> or /tmp/x509up_u<uid> before its owner does:
+// such a file is used only when it is ours and no one else could have written it, judged
+// on the file actually opened, and on the path itself when that is a symbolic link.
+// A link is judged before it is followed: where the kernel refuses to follow another
+// user's link in /tmp (fs.protected_symlinks), the reason is still this one.
+function checkShared(
+  shared: SharedFolderEntry | undefined,
+  stats: Stats | undefined,
+  what: string,
+  path: string,
+): void {
+  if (shared === undefined) return;
+  const reason = plantedFileReason(shared.entry, stats);
+  if (reason === null) return;
+  throw new IgwnAuthError(
+    `${what} ${path} ${reason}, and ${shared.folder} is a folder every user can write to: ` +
+      "another user may have put it there, so it is not used",
+    { code: ErrorCode.INSECURE_PERMISSIONS },
+  );
+}
+
 // The stat size is only a first guess: procfs and some network file systems report 0 for
 // files with content, and a file may grow while it is read. Reads go on to the end of the
 // file, and stop one byte past the limit so that anything larger is refused, never cut short.
@@ -73,7 +142,9 @@ function decode(buffer: Buffer, length: number): string {
 /**
  * Read a small credential file safely: never blocks on a FIFO, refuses directories,
  * devices and oversized files, and turns every failure into an {@link IgwnAuthError}
- * that names the file (and never its contents).
+ * that names the file (and never its contents). A file in a folder every user can write
+ * to (`/tmp`) must be the current user's own and writable by no one else
+ * (`ERR_INSECURE_PERMISSIONS` otherwise).
  */
 export function readCredentialFileSync(
   path: string,
@@ -81,6 +152,8 @@ export function readCredentialFileSync(
 ): CredentialFile {
   const what = options.what ?? "file";
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES;
+  const shared = sharedEntrySync(path);
+  checkShared(shared, undefined, what, path);
   let fd: number;
   try {
     fd = openSync(path, OPEN_FLAGS);
@@ -89,6 +162,7 @@ export function readCredentialFileSync(
   }
   try {
     const stats = fstatSync(fd);
+    checkShared(shared, stats, what, path);
     checkStats(stats, what, path, maxBytes);
     let buffer: Buffer = Buffer.alloc(initialSize(stats, maxBytes));
     let length = 0;
@@ -122,6 +196,8 @@ export async function readCredentialFile(
 ): Promise<CredentialFile> {
   const what = options.what ?? "file";
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_CREDENTIAL_BYTES;
+  const shared = await sharedEntry(path);
+  checkShared(shared, undefined, what, path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, OPEN_FLAGS);
@@ -130,6 +206,7 @@ export async function readCredentialFile(
   }
   try {
     const stats = await handle.stat();
+    checkShared(shared, stats, what, path);
     checkStats(stats, what, path, maxBytes);
     let buffer: Buffer = Buffer.alloc(initialSize(stats, maxBytes));
     let length = 0;

@@ -1,5 +1,6 @@
 // Load and judge each discovery candidate in turn: the one walk behind findScitoken,
 // explainScitokenDiscovery and the discovery cache. Internal.
+import { debug } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { identityOfStats, type PathState, pathStateOf } from "../lib/fingerprint.js";
 import { readCredentialFile } from "../lib/read-file.js";
@@ -149,11 +150,17 @@ export async function* walkCandidates(
         changesAt: NEVER,
       };
     } else if (candidate.kind === "value") {
-      yield await judge(candidate, candidate.value, request, options, undefined);
+      yield logged(await judge(candidate, candidate.value, request, options, undefined));
     } else {
       const read = await readCandidate(candidate);
-      if ("source" in read) yield read;
-      else yield await judge(candidate, read.text, request, options, read.state);
+      if ("source" in read) yield logged(read);
+      else yield logged(await judge(candidate, read.text, request, options, read.state));
     }
   }
+}
+
+/** Say in the debug log why a token that was there could not be used (never the token). */
+function logged(outcome: CandidateOutcome): CandidateOutcome {
+  if (outcome.error) debug("scitoken: passed over %s: %s", outcome.source, outcome.reason);
+  return outcome;
 }

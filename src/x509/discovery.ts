@@ -1,12 +1,14 @@
 import { existsSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join, win32 } from "node:path";
+import { debug } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
 import { currentUid } from "../lib/uid.js";
 import { loadX509CertificateFile, type X509Credential } from "./credential.js";
 import { warnX509Retirement } from "./deprecation.js";
 import { gotCertificateOptions } from "./got-options.js";
+import { preRfc3820ProxyReason } from "./legacy-proxy.js";
 import { DEFAULT_TIMELEFT, validateCertificate } from "./validate.js";
 
 /** Where a discovery candidate came from, in the order they are tried. */
@@ -146,6 +148,13 @@ function check(candidate: Candidate, timeleft: number, usable: boolean): X509Can
   let credential: X509Credential | undefined;
   try {
     credential = loadX509CertificateFile(certPath);
+    // Before the lifetime: renewing it the same way would not help.
+    const legacy = preRfc3820ProxyReason(credential);
+    if (legacy !== undefined) {
+      throw new IgwnAuthError(`X.509 certificate file ${certPath} holds a ${legacy}`, {
+        code: ErrorCode.INVALID_CERTIFICATE,
+      });
+    }
     validateCertificate(credential, timeleft);
     if (usable) {
       // The key there, unencrypted and the certificate's: what a session needs before it
@@ -274,6 +283,7 @@ function find(opts: FindX509Options, usable: boolean): string | [cert: string, k
     }
     if (!report.checked || report.error === undefined) continue;
     firstError ??= report.error;
+    debug("x509: passed over %s: %s", report.source, report.reason);
     const message = `Failed to validate '${report.certPath}' (from ${report.source}): ${report.reason}`;
     if (onError === "raise") {
       throw new IgwnAuthError(message, { code: report.error.code, cause: report.error });

@@ -43,17 +43,32 @@ function lastRdn(name: string): string {
   return parts[parts.length - 1] ?? "";
 }
 
+/** What kind of proxy a certificate is (see {@link proxyKind}). */
+export type ProxyKind = "rfc3820" | "draft" | "legacy";
+
+/**
+ * What kind of proxy certificate this is, or `undefined` for an ordinary certificate:
+ * - `"rfc3820"`: the RFC 3820 ProxyCertInfo extension (what servers accept today);
+ * - `"draft"`: the GSI-3 draft ProxyCertInfo (`grid-proxy-init -draft`);
+ * - `"legacy"`: a pre-RFC 3820 Globus proxy (`grid-proxy-init -old`), known only by its
+ *   subject: its issuer's plus `CN=proxy` or `CN=limited proxy`.
+ */
+export function proxyKind(cert: X509Certificate): ProxyKind | undefined {
+  const oids = extensionOids(cert);
+  if (oids.includes(OID_PROXY_CERT_INFO)) return "rfc3820";
+  if (oids.includes(OID_PROXY_CERT_INFO_DRAFT)) return "draft";
+  const last = lastRdn(cert.subject);
+  const legacy =
+    (last === "CN=proxy" || last === "CN=limited proxy") &&
+    cert.subject === `${cert.issuer}\n${last}`;
+  return legacy ? "legacy" : undefined;
+}
+
 /**
  * Whether a certificate is a proxy certificate: an RFC 3820 (or draft) ProxyCertInfo
  * extension, or a legacy Globus proxy whose subject is its issuer's plus `CN=proxy` or
  * `CN=limited proxy`.
  */
 export function isProxyCertificate(cert: X509Certificate): boolean {
-  const oids = extensionOids(cert);
-  if (oids.includes(OID_PROXY_CERT_INFO) || oids.includes(OID_PROXY_CERT_INFO_DRAFT)) return true;
-  const last = lastRdn(cert.subject);
-  return (
-    (last === "CN=proxy" || last === "CN=limited proxy") &&
-    cert.subject === `${cert.issuer}\n${last}`
-  );
+  return proxyKind(cert) !== undefined;
 }

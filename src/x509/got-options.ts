@@ -3,6 +3,7 @@ import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { identityOfStats, type PathState, pathStateOf, pathUnchanged } from "../lib/fingerprint.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
 import { readX509Credential, type X509Credential } from "./credential.js";
+import { warnIfPreRfc3820Proxy } from "./legacy-proxy.js";
 import { isEncryptedPrivateKeyPem, isPrivateKeyBlock, parsePemBlocks } from "./pem.js";
 import { validateCertificate } from "./validate.js";
 
@@ -95,6 +96,8 @@ function checkKey(
 function load(certPath: string, keyPath: string | undefined): Entry {
   loads += 1;
   const { credential, stats } = readX509Credential(certPath);
+  // Discovery passes such a proxy over; one given explicitly is presented as asked.
+  warnIfPreRfc3820Proxy(credential, certPath);
   const states: PathState[] = [identityOfStats(stats)];
   let keyPem: string;
   if (keyPath === undefined) {

@@ -1,5 +1,12 @@
+import { chmodSync, copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeCredentialFile } from "../helpers/x509-pki.js";
+import {
+  issueProxyCertificate,
+  issueUserCertificate,
+  writeCredentialFile,
+  writeProxyFile,
+} from "../helpers/x509-pki.js";
 import { bareEnv, type CliWorld, errors, runCli, startWorld } from "./world.js";
 
 let world: CliWorld;
@@ -135,5 +142,61 @@ describe("igwn-auth diagnose", () => {
     expect(result.stdout).toMatch(/X\.509 certificate: off \(--cert false\)/);
     expect(result.stdout).toMatch(/! the token given is sent as is, but claim 'aud'/);
     expect(result.stdout).toMatch(/• bearer token from --token/);
+  });
+
+  it("says a legacy proxy is passed over and why; so does a request's debug log", async () => {
+    const user = issueUserCertificate({ commonName: "Legacy User" });
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: "proxy" });
+    const path = writeProxyFile(world.dir, legacy, [user], "x509up_legacy");
+    const env = { ...bareEnv(world), X509_USER_PROXY: path };
+    const result = await runCli(["diagnose", url], { env });
+    expect(result.stdout).toContain(
+      `✗ X509_USER_PROXY (${path}): X.509 certificate file ${path} holds a legacy proxy: make an RFC 3820 one`,
+    );
+    const get = await runCli(["get", url], { env: { ...env, NODE_DEBUG: "igwn-auth" } });
+    expect(get.code).toBe(0);
+    expect(get.stderr).toMatch(
+      /IGWN-AUTH \d+: x509: passed over X509_USER_PROXY: .*legacy proxy: make an RFC 3820 one/,
+    );
+    expect(JSON.parse(get.stdout).clientChain).toEqual([]);
+  });
+
+  it("says a legacy proxy given with --cert is presented, but likely refused", async () => {
+    const user = issueUserCertificate({ commonName: "Legacy Explicit" });
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName: "proxy" });
+    const path = writeProxyFile(world.dir, legacy, [user], "x509up_legacy_explicit");
+    const result = await runCli(["diagnose", "--cert", path, url], { env: bareEnv(world) });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      "! the certificate given is presented as is, but it holds a legacy proxy: make an RFC 3820 one",
+    );
+    expect(result.stdout).toMatch(/• X\.509 proxy certificate .*CN=Legacy Explicit\/CN=proxy/);
+  });
+
+  it("says a token or proxy others could have written is passed over; so does the debug log", async () => {
+    const shared = join(world.dir, "shared");
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const token = join(shared, "bt");
+    copyFileSync(world.tokenFile, token);
+    chmodSync(token, 0o666);
+    const proxy = join(shared, "x509up");
+    copyFileSync(world.proxyFile, proxy);
+    chmodSync(proxy, 0o622);
+    const env = { ...bareEnv(world), BEARER_TOKEN_FILE: token, X509_USER_PROXY: proxy };
+    const planted = `${shared} is a folder every user can write to: another user may have put it there, so it is not used`;
+    const result = await runCli(["diagnose", url], { env });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toContain(
+      `✗ $BEARER_TOKEN_FILE (${token}): token file ${token} has mode 666: group or others may write to it, and ${planted}`,
+    );
+    expect(result.stdout).toContain(
+      `✗ X509_USER_PROXY (${proxy}): X.509 certificate file ${proxy} has mode 622: group or others may write to it, and ${planted}`,
+    );
+    const get = await runCli(["get", url], { env: { ...env, NODE_DEBUG: "igwn-auth" } });
+    expect(get.code).toBe(0);
+    expect(get.stderr).toContain(`scitoken: passed over $BEARER_TOKEN_FILE (${token}): token file`);
+    expect(get.stderr).toContain(`x509: passed over X509_USER_PROXY: X.509 certificate file`);
+    expect(JSON.parse(get.stdout)).toMatchObject({ bearer: false, clientChain: [] });
   });
 });

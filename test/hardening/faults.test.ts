@@ -4,7 +4,9 @@
 // moves on (no token sent), `token: true` fails with an IgwnAuthError saying why, and a key
 // cached earlier (memory or disk) keeps verifying tokens while the issuer is away.
 // (test/scitokens/keys.test.ts covers deserializeToken alone; this goes through requests.)
+import { once } from "node:events";
 import { writeFileSync } from "node:fs";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ErrorCode, IgwnAuthError, Session } from "../../src/index.js";
@@ -153,6 +155,50 @@ describe("an issuer that fails, before any key is cached", () => {
     const { ms } = await timed(() => session().get(`${server.origin}/data`));
     expect(ms).toBeLessThan(1000);
     expect(server.requests[0]?.headers.authorization).toBeUndefined();
+  });
+});
+
+describe("an issuer that accepts connections and never answers", () => {
+  it("costs one timeout: requests for other audiences within 30 s go ahead at once", async () => {
+    const sockets = new Set<Socket>();
+    const dead = createServer((socket) => {
+      sockets.add(socket);
+      socket.on("error", () => undefined);
+    });
+    dead.listen(0, "127.0.0.1");
+    await once(dead, "listening");
+    const other = await startServer({ host: "localhost" });
+    try {
+      const { port } = dead.address() as AddressInfo;
+      const { privateKey } = issuer.key("ES256");
+      const { SignJWT } = await import("jose");
+      const token = await new SignJWT({
+        iss: `https://127.0.0.1:${port}`,
+        aud: "ANY",
+        scope: "read:/",
+      })
+        .setProtectedHeader({ alg: "ES256", kid: "k" })
+        .setExpirationTime("1h")
+        .sign(privateKey);
+      leaks.secret(token);
+      cacheDir = tempDir("keys-");
+      setEnv({ BEARER_TOKEN: token });
+      const s = session();
+      const first = await timed(() => s.get(`${server.origin}/one`));
+      expect(first.ms).toBeGreaterThanOrEqual(TIMEOUT - 50);
+      // Another origin is another audience, discovered (and cached) on its own.
+      const second = await timed(() => s.get(`${other.origin}/two`));
+      expect(second.ms).toBeLessThan(TIMEOUT / 2);
+      const third = await timed(() => session().get(`${other.origin}/three`));
+      expect(third.ms).toBeLessThan(TIMEOUT / 2);
+      expect(sockets.size).toBe(1);
+      const sent = [...server.requests, ...other.requests].map((r) => r.headers.authorization);
+      expect(sent).toEqual([undefined, undefined, undefined]);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      dead.close();
+      await other.close();
+    }
   });
 });
 

@@ -6,6 +6,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UsageError } from "../../src/cli/exit-codes.js";
+import { escapeControl, jsonText } from "../../src/cli/format.js";
+import { loadCaFile } from "../../src/cli/trust.js";
 import {
   deserializeToken,
   ErrorCode,
@@ -28,7 +31,11 @@ import {
   scopePathMatches,
 } from "../../src/scitokens/scope.js";
 import { gotCertificateOptions } from "../../src/x509/got-options.js";
-import { parsePemBlocks } from "../../src/x509/pem.js";
+import {
+  isEncryptedPrivateKeyPem,
+  parsePemBlocks,
+  scanPemCertificates,
+} from "../../src/x509/pem.js";
 import { restoreEnv, setEnv, tempDir, writeFile } from "../helpers/env.js";
 import { issueProxyCertificate, issueUserCertificate, proxyFileText } from "../helpers/x509-pki.js";
 import { LeakWatch } from "./fixtures/leaks.js";
@@ -596,6 +603,139 @@ describe("PEM files", () => {
   });
 });
 
+describe("CA bundles (--ca, NODE_EXTRA_CA_CERTS)", () => {
+  const user = issueUserCertificate({ commonName: "Bundle User" });
+  const LAZY = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+  const pieces = fc.constantFrom(
+    "-----BEGIN CERTIFICATE-----",
+    "-----END CERTIFICATE-----",
+    "-----BEGIN CERTIFICATE----",
+    "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----",
+    "\n",
+    "",
+    "A",
+    "QUJD\n",
+    "-",
+    user.certPem,
+  );
+
+  it("finds the same certificates as the lazy regular expression it replaced, in any text", () => {
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), (parts) => {
+        const text = parts.join("");
+        expect(scanPemCertificates(text)).toEqual(text.match(LAZY) ?? []);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("reads every certificate of a bundle, with notes between them, and refuses a file with none", () => {
+    const dir = tempDir();
+    const ca = issueUserCertificate({ commonName: "Second" });
+    const bundle = writeFile(
+      join(dir, "bundle.pem"),
+      `# ours\n${user.certPem}\nnote\n${ca.certPem}`,
+    );
+    expect(loadCaFile(bundle)).toEqual([user.certPem.trim(), ca.certPem.trim()]);
+    const none = writeFile(join(dir, "none.pem"), "-----BEGIN CERTIFICATE-----\nQUJD\n");
+    expect(() => loadCaFile(none)).toThrow(UsageError);
+    expect(() => loadCaFile(none)).toThrow(/holds no PEM certificate/);
+  });
+});
+
+describe("no PEM reader is slow on adversarial input", () => {
+  // About a megabyte (under the 1 MiB limit for credential files): the lazy scan the --ca
+  // reader used took about 10 s on 800 kB of BEGIN lines with no END.
+  const SIZE = 1_000_000;
+  const huge = (unit: string) => unit.repeat(Math.ceil(SIZE / unit.length)).slice(0, SIZE);
+  const shapes: Array<[string, string]> = [
+    ["BEGIN lines with no END", huge("-----BEGIN CERTIFICATE-----\n")],
+    ["BEGIN markers on one line", huge("-----BEGIN CERTIFICATE-----")],
+    ["a BEGIN, then base64 that never ends", `-----BEGIN CERTIFICATE-----\n${huge("QUJD\n")}`],
+    ["END lines with no BEGIN", huge("-----END CERTIFICATE-----\n")],
+    [
+      "BEGINs each followed by an END that is not quite one",
+      huge("-----BEGIN CERTIFICATE-----\n-----END CERTIFICAT\n"),
+    ],
+    ["a label that never closes", `-----BEGIN ${huge("A")}`],
+    ["dashes", huge("-")],
+    ["Proc-Type headers", huge("Proc-Type: 4,\n")],
+    ["header lines in a key block", `-----BEGIN RSA PRIVATE KEY-----\n${huge("a-b: c\n")}`],
+    ["spaces after Proc-Type", `Proc-Type:${huge(" ")}`],
+  ];
+
+  it.each(shapes)("%s (1 MB): every PEM reader answers within two seconds", (_name, text) => {
+    const path = writeFile(join(tempDir(), "adversarial.pem"), text);
+    const start = performance.now();
+    const errors = [
+      thrownBy(() => loadCaFile(path)),
+      thrownBy(() => parsePemBlocks(text, "huge")),
+      thrownBy(() => X509Credential.fromPem(text, "huge")),
+      thrownBy(() => gotCertificateOptions(path)),
+    ];
+    scanPemCertificates(text);
+    isEncryptedPrivateKeyPem(text);
+    const ms = performance.now() - start;
+    // Linear work takes a few hundred ms here; the quadratic scan took 3 to 13 s.
+    expect(ms).toBeLessThan(2000);
+    expect(errors[0]).toBeInstanceOf(UsageError);
+    // Text without BEGIN lines is no blocks at all: the only reader that may not throw.
+    if (errors[1] !== undefined) expectContractError(errors[1], IgwnAuthError);
+    for (const err of errors.slice(2)) expectContractError(err, IgwnAuthError);
+  });
+});
+
+describe("what the CLI shows (escapeControl, jsonText)", () => {
+  const TERMINAL_CONTROL =
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const text = fc.oneof(
+    fc.string({ unit: "binary", maxLength: 80 }),
+    fc.string({
+      unit: fc.constantFrom(
+        "\u001b",
+        "[",
+        "2J",
+        "\u0007",
+        "\u009b",
+        "\u202e",
+        "\u2028",
+        "\\",
+        "a",
+        "\n",
+      ),
+      maxLength: 40,
+    }),
+  );
+
+  it("leaves no character a terminal acts on, and changes nothing else", () => {
+    fc.assert(
+      fc.property(text, (value) => {
+        const shown = escapeControl(value);
+        expect(shown).not.toMatch(TERMINAL_CONTROL);
+        // Printable text passes as it is: removing the escapes' effect gives the same text.
+        const plain = value.replace(new RegExp(TERMINAL_CONTROL.source, "g"), "");
+        expect(shown.replace(/\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])/g, "")).toBe(
+          plain.replace(/\\(?:x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])/g, ""),
+        );
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("writes any JSON value as JSON that parses back to it, with no raw control character", () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 3 }), text, (value, extra) => {
+        const doc = { value, extra };
+        const shown = jsonText(doc);
+        expect(shown.replace(/\n/g, "")).not.toMatch(TERMINAL_CONTROL);
+        expect(JSON.parse(shown)).toEqual(JSON.parse(JSON.stringify(doc)));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe("netrc files", () => {
   const words = fc.constantFrom(
     "machine",
@@ -753,6 +893,7 @@ describe("no parser hangs on adversarial input", () => {
       thrownBy(() => parseNetrc(text, "huge"));
       thrownBy(() => parsePemBlocks(text, "huge"));
       thrownBy(() => X509Credential.fromPem(text, "huge"));
+      scanPemCertificates(text);
       thrownBy(() => parseMaxAge(text));
       thrownBy(() => getNetrcAuth(text));
       await deserializeToken(text, { publicKey: signer.publicKey }).catch(() => undefined);

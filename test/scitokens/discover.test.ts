@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lchownSync,
+  mkdirSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
@@ -121,6 +130,107 @@ describe("findScitoken sources (Python test_find_token_*)", () => {
 
   it("returns a token with a trailing newline stripped", async () => {
     process.env.SCITOKEN_FILE = writeToken("token", `\n  ${rtoken}  \n\n`);
+    expect((await findScitoken(READ_AUDIENCE, READ_SCOPE, keyOpts())).serialized).toBe(rtoken);
+  });
+});
+
+describe("a token file another user could have put there", () => {
+  const isRoot = process.geteuid?.() === 0;
+  const NOBODY = 65534;
+  const sharedPath = () => `/tmp/bt_u${process.geteuid?.() ?? 0}`;
+
+  /** Run `fn` with /tmp/bt_u<euid> free for this test; skip when it exists, always remove it. */
+  async function withSharedPath(
+    ctx: { skip: (note?: string) => void },
+    fn: (path: string) => Promise<void>,
+  ): Promise<void> {
+    const path = sharedPath();
+    if (existsSync(path)) ctx.skip(`${path} already exists (another run's token)`);
+    try {
+      await fn(path);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  }
+
+  /** What discovery made of the last candidate, /tmp/bt_u<euid>, and findScitoken's error. */
+  async function verdict(): Promise<{ reason: string; accepted: boolean; error: unknown }> {
+    const reports = await explainScitokenDiscovery(READ_AUDIENCE, READ_SCOPE, keyOpts());
+    const last = reports.at(-1);
+    const error = await findScitoken(READ_AUDIENCE, READ_SCOPE, keyOpts()).catch((e) => e);
+    return { reason: last?.reason ?? "", accepted: last?.accepted ?? true, error };
+  }
+
+  it("passes over /tmp/bt_u<euid> owned by another user, and says why", async (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    await withSharedPath(ctx, async (path) => {
+      writeFileSync(path, rtoken, { mode: 0o600 });
+      chownSync(path, NOBODY, NOBODY);
+      const { reason, accepted, error } = await verdict();
+      expect(accepted).toBe(false);
+      expect(reason).toBe(
+        `token file ${path} is owned by uid ${NOBODY}, not the current user (uid 0), and /tmp ` +
+          "is a folder every user can write to: another user may have put it there, so it is not used",
+      );
+      expect(error).toMatchObject({ code: ErrorCode.NO_CREDENTIAL });
+      expect((error as IgwnAuthError).message).toContain(`${path}: token file ${path} is owned`);
+      expect((error as IgwnAuthError).cause).toMatchObject({
+        code: ErrorCode.INSECURE_PERMISSIONS,
+      });
+    });
+  });
+
+  it("passes over /tmp/bt_u<euid> that group or others may write to", async (ctx) => {
+    await withSharedPath(ctx, async (path) => {
+      writeFileSync(path, rtoken, { mode: 0o600 });
+      for (const mode of [0o620, 0o602]) {
+        chmodSync(path, mode);
+        const { reason, accepted } = await verdict();
+        expect(accepted).toBe(false);
+        expect(reason).toContain(`has mode ${mode.toString(8)}: group or others may write to it`);
+      }
+      chmodSync(path, 0o644); // readable by others is the owner's business, not an attack
+      expect((await verdict()).accepted).toBe(true);
+    });
+  });
+
+  it("judges the file a symbolic link at /tmp/bt_u<euid> leads to, not the link", async (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    await withSharedPath(ctx, async (path) => {
+      const theirs = writeToken("theirs", rtoken);
+      chownSync(theirs, NOBODY, NOBODY);
+      symlinkSync(theirs, path); // the link is ours: only the opened file gives it away
+      const { reason, accepted } = await verdict();
+      expect(accepted).toBe(false);
+      expect(reason).toMatch(new RegExp(`^token file ${path} is owned by uid ${NOBODY}, not`));
+    });
+  });
+
+  it("passes over a symbolic link another user planted at /tmp/bt_u<euid>", async (ctx) => {
+    if (!isRoot) ctx.skip("giving a link to another user needs root");
+    await withSharedPath(ctx, async (path) => {
+      symlinkSync(writeToken("ours", rtoken), path);
+      lchownSync(path, NOBODY, NOBODY);
+      const { reason, accepted } = await verdict();
+      expect(accepted).toBe(false);
+      expect(reason).toMatch(
+        new RegExp(`^token file ${path} is a symbolic link owned by uid ${NOBODY}, not`),
+      );
+    });
+  });
+
+  it("applies to any folder every user can write to, named by any source", async () => {
+    const shared = tempDir();
+    chmodSync(shared, 0o1777);
+    const path = join(shared, "bt");
+    writeFileSync(path, rtoken, { mode: 0o600 });
+    chmodSync(path, 0o666);
+    process.env.BEARER_TOKEN_FILE = path;
+    const error = await findScitoken(READ_AUDIENCE, READ_SCOPE, keyOpts()).catch((e) => e);
+    expect(error).toBeInstanceOf(IgwnAuthError);
+    expect(error.message).toContain(`token file ${path} has mode 666`);
+    // The same file in a folder of ours, or one only our group may write to, is used.
+    chmodSync(shared, 0o770);
     expect((await findScitoken(READ_AUDIENCE, READ_SCOPE, keyOpts())).serialized).toBe(rtoken);
   });
 });

@@ -1,6 +1,8 @@
 // The issuer key store: freshness, cooldown, rotation, single flight and failures, against a
 // real issuer on loopback. Date is faked where time must pass; timers and sockets stay real.
-import { generateKeyPair } from "jose";
+import { once } from "node:events";
+import { createServer, type Socket } from "node:net";
+import { generateKeyPair, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ErrorCode } from "../../src/lib/errors.js";
 import { deserializeToken } from "../../src/scitokens/deserialize.js";
@@ -15,6 +17,7 @@ import {
   issuerKeyState,
 } from "../../src/scitokens/keys/memory-cache.js";
 import { SciToken } from "../../src/scitokens/token.js";
+import { isValidToken } from "../../src/scitokens/validate.js";
 import { rejection } from "../helpers/errors.js";
 import { startIssuer, type TestIssuer } from "../helpers/issuer.js";
 
@@ -217,6 +220,76 @@ describe("an issuer that fails", () => {
   });
 });
 
+describe("an issuer that accepts connections and never answers", () => {
+  let dead: { url: string; connections: () => number; close: () => Promise<void> };
+  const TIMEOUT = 300;
+  const deadOpts = () => ({ timeout: TIMEOUT, cacheDir: false as const });
+
+  beforeEach(async () => {
+    dead = await startDeadIssuer();
+  });
+  afterEach(async () => {
+    await dead.close();
+  });
+
+  async function tokenOf(claims: Record<string, unknown>): Promise<string> {
+    const { privateKey } = issuer.key("ES256");
+    return new SignJWT({ iss: dead.url, scope: "read:/", ...claims })
+      .setProtectedHeader({ alg: "ES256", kid: "dead-key" })
+      .setExpirationTime("1h")
+      .sign(privateKey);
+  }
+
+  async function timedRejection(serialized: string): Promise<{ message: string; ms: number }> {
+    const started = performance.now();
+    const err = await rejection(
+      () => deserializeToken(serialized, deadOpts()),
+      ErrorCode.KEY_RETRIEVAL,
+      serialized,
+    );
+    return { message: err.message, ms: performance.now() - started };
+  }
+
+  it("costs one timeout, then fails at once for its other tokens and audiences for 30 s", async () => {
+    const first = await timedRejection(await tokenOf({ aud: "https://one.example.org" }));
+    expect(first.message).toContain(`timed out after ${TIMEOUT} ms`);
+    expect(first.ms).toBeGreaterThanOrEqual(TIMEOUT - 50);
+    // Another token of the same issuer, for another audience: no second wait.
+    const second = await timedRejection(await tokenOf({ aud: "https://two.example.org" }));
+    expect(second.ms).toBeLessThan(TIMEOUT / 2);
+    expect(second.message).toContain(dead.url);
+    expect(second.message).toContain(`timed out after ${TIMEOUT} ms`);
+    expect(second.message).toMatch(/not asked again until 30 s after the failure/);
+    const valid = await isValidToken(
+      await tokenOf({ aud: "https://three.example.org" }),
+      "https://three.example.org",
+      undefined,
+      deadOpts(),
+    );
+    expect(valid).toBe(false);
+    expect(dead.connections()).toBe(1);
+    // After the 30 s, it is asked again (and costs its timeout again).
+    advance(COOLDOWN_MS + 1);
+    const third = await timedRejection(await tokenOf({ aud: "https://one.example.org" }));
+    expect(third.ms).toBeGreaterThanOrEqual(TIMEOUT - 50);
+    expect(dead.connections()).toBe(2);
+  });
+
+  it("remembers the failure for these trust settings only", async () => {
+    await timedRejection(await tokenOf({ aud: "https://one.example.org" }));
+    // Another set of trusted CAs may well reach it: that caller is not refused unheard.
+    const other = await tokenOf({ aud: "https://two.example.org" });
+    const started = performance.now();
+    await rejection(
+      () => deserializeToken(other, { ...deadOpts(), ca: issuer.ca }),
+      ErrorCode.KEY_RETRIEVAL,
+      other,
+    );
+    expect(performance.now() - started).toBeGreaterThanOrEqual(TIMEOUT - 50);
+    expect(dead.connections()).toBe(2);
+  });
+});
+
 describe("single flight", () => {
   it("makes one metadata and one JWKS request for many concurrent tokens from a cold issuer", async () => {
     const tokens = await Promise.all(
@@ -266,3 +339,31 @@ describe("applyKeySet", () => {
     expect(state.current?.keys[0]?.kid).toBe("newer-disk");
   });
 });
+
+/** A TCP server on loopback that accepts every connection and never sends a byte. */
+async function startDeadIssuer(): Promise<{
+  url: string;
+  connections: () => number;
+  close: () => Promise<void>;
+}> {
+  const sockets = new Set<Socket>();
+  let count = 0;
+  const server = createServer((socket) => {
+    count += 1;
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => undefined);
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as { port: number };
+  return {
+    url: `https://127.0.0.1:${port}`,
+    connections: () => count,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, "close");
+    },
+  };
+}

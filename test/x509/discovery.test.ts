@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, rmSync, symlinkSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { ErrorCode, IgwnAuthError } from "../../src/lib/errors.js";
 import {
@@ -14,6 +15,7 @@ import {
   expiringIn,
   issueProxyCertificate,
   issueUserCertificate,
+  proxyFileText,
   rsaPublicKeyPem,
   writeCertAndKey,
   writeCredentialFile,
@@ -292,6 +294,174 @@ describe("findX509Credentials", () => {
     process.env.X509_USER_CERT = proxy;
     process.env.X509_USER_KEY = proxy;
     expect(findX509Credentials()).toEqual([proxy, proxy]);
+  });
+});
+
+describe("a credential another user could have put there", () => {
+  const NOBODY = 65534;
+  const owned = (path: string) =>
+    `X.509 certificate file ${path} is owned by uid ${NOBODY}, not the current user (uid 0), ` +
+    `and ${dirname(path)} is a folder every user can write to: another user may have put it ` +
+    "there, so it is not used";
+
+  test("passes over /tmp/x509up_u<uid> owned by another user, saying why", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const user = issueUserCertificate();
+    withDefaultProxy(ctx, proxyFileText(issueProxyCertificate(user), user), (path) => {
+      chownSync(path, NOBODY, NOBODY);
+      const pair = writeGlobus();
+      expect(findX509Credentials({ onError: "ignore" })).toEqual(pair);
+      const report = explainX509Discovery({ usable: true })[2];
+      expect(report).toMatchObject({ source: "/tmp/x509up_u<uid>", accepted: false });
+      expect(report?.reason).toBe(owned(path));
+      expect(report?.error?.code).toBe(ErrorCode.INSECURE_PERMISSIONS);
+    });
+  });
+
+  test("passes over /tmp/x509up_u<uid> that group or others may write to", (ctx) => {
+    const user = issueUserCertificate();
+    withDefaultProxy(ctx, proxyFileText(issueProxyCertificate(user), user), (path) => {
+      chmodSync(path, 0o622);
+      expect(explainX509Discovery()[2]?.reason).toContain(
+        `${path} has mode 622: group or others may write to it`,
+      );
+      chmodSync(path, 0o600);
+      expect(findX509Credentials({ onError: "raise" })).toBe(path);
+    });
+  });
+
+  test("judges the proxy a symbolic link at /tmp/x509up_u<uid> leads to", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const path = defaultX509ProxyPath();
+    if (existsSync(path)) ctx.skip(`${path} already exists`);
+    const theirs = validProxyFile("theirs.pem");
+    chownSync(theirs, NOBODY, NOBODY);
+    try {
+      symlinkSync(theirs, path);
+      expect(explainX509Discovery()[2]?.reason).toMatch(
+        new RegExp(`^X\\.509 certificate file ${path} is owned by uid ${NOBODY}, not`),
+      );
+      expect(() => findX509Credentials({ onError: "raise" })).toThrow(/is owned by uid 65534/);
+    } finally {
+      rmSync(path, { force: true });
+    }
+  });
+
+  test("applies to a key, and to a folder every user can write to named by a variable", (ctx) => {
+    if (!isRoot) ctx.skip("giving a file to another user needs root");
+    const shared = join(dir, "shared");
+    const [cert, key] = writeCertAndKey(shared, issueUserCertificate());
+    chmodSync(shared, 0o1777);
+    chownSync(key, NOBODY, NOBODY);
+    process.env.X509_USER_CERT = cert;
+    process.env.X509_USER_KEY = key;
+    expect(() => findX509Credentials({ onError: "raise" })).toThrow(
+      expect.objectContaining({
+        code: ErrorCode.INSECURE_PERMISSIONS,
+        message: expect.stringContaining(`X.509 private key file ${key} is owned by uid ${NOBODY}`),
+      }),
+    );
+    chmodSync(shared, 0o700);
+    expect(findX509Credentials({ onError: "raise" })).toEqual([cert, key]);
+  });
+});
+
+describe("a pre-RFC 3820 proxy", () => {
+  const LEGACY = /legacy proxy: make an RFC 3820 one/;
+
+  function legacyProxyFile(commonName: "proxy" | "limited proxy", name = "legacy.pem"): string {
+    const user = issueUserCertificate();
+    const legacy = issueProxyCertificate(user, { withoutProxyCertInfo: true, commonName });
+    return writeProxyFile(dir, legacy, [user], name);
+  }
+
+  test.for(["proxy", "limited proxy"] as const)(
+    "is passed over (CN=%s) with that reason, and the next candidate is taken",
+    async (commonName, ctx) => {
+      if (existsSync(defaultX509ProxyPath())) ctx.skip("a real /tmp/x509up_u<uid> exists");
+      const legacy = legacyProxyFile(commonName);
+      process.env.X509_USER_PROXY = legacy;
+      const pair = writeGlobus();
+      expect(findX509Credentials()).toEqual(pair);
+      const [warning] = await flushWarnings();
+      expect(warning?.message).toMatch(
+        new RegExp(
+          `^Failed to validate '${legacy}' \\(from X509_USER_PROXY\\): .*${LEGACY.source}`,
+        ),
+      );
+      const report = explainX509Discovery({ usable: true })[1];
+      expect(report).toMatchObject({ source: "X509_USER_PROXY", checked: true, accepted: false });
+      expect(report?.reason).toMatch(LEGACY);
+      expect(report?.error?.code).toBe(ErrorCode.INVALID_CERTIFICATE);
+    },
+  );
+
+  test("alone, is no credential: the error says why", () => {
+    process.env.X509_USER_PROXY = legacyProxyFile("proxy");
+    expect(() => findX509Credentials({ onError: "raise" })).toThrow(LEGACY);
+    expect(() => findX509Credentials({ onError: "ignore" })).toThrow(
+      expect.objectContaining({ code: ErrorCode.NO_CREDENTIAL, cause: expect.anything() }),
+    );
+  });
+
+  test("is passed over however long it has left, before its lifetime is judged", () => {
+    const user = issueUserCertificate();
+    const expired = issueProxyCertificate(user, {
+      withoutProxyCertInfo: true,
+      commonName: "proxy",
+      ...expiringIn(-60),
+    });
+    process.env.X509_USER_PROXY = writeProxyFile(dir, expired, [user]);
+    expect(explainX509Discovery()[1]?.reason).toMatch(LEGACY);
+  });
+
+  test("is only a subject ending in CN=proxy under its issuer's own subject", () => {
+    // A user whose own name is "proxy" is not a proxy.
+    const user = issueUserCertificate({ commonName: "proxy" });
+    process.env.X509_USER_CERT = writeCredentialFile(dir, "cert.pem", user.certPem);
+    process.env.X509_USER_KEY = writeCredentialFile(dir, "key.pem", user.keyPem);
+    expect(findX509Credentials({ onError: "raise" })).toEqual([
+      process.env.X509_USER_CERT,
+      process.env.X509_USER_KEY,
+    ]);
+  });
+
+  describe("made by the real grid-proxy-init", () => {
+    const tool = spawnSync("grid-proxy-init", ["-version"], { encoding: "utf8" });
+    const installed = tool.error === undefined;
+
+    function gridProxyInit(flag: string): string {
+      const user = issueUserCertificate({ commonName: "Grid Proxy Init" });
+      const [cert, key] = writeCertAndKey(join(dir, `user${flag}`), user);
+      const out = join(dir, `x509up${flag}`);
+      const result = spawnSync(
+        "grid-proxy-init",
+        [flag, "-q", "-cert", cert, "-key", key, "-out", out],
+        { encoding: "utf8", input: "", timeout: 15_000 },
+      );
+      if (result.status !== 0) {
+        throw new Error(`grid-proxy-init ${flag} failed: ${result.stderr}${result.stdout}`);
+      }
+      return out;
+    }
+
+    test.for([
+      ["-old", /legacy proxy: make an RFC 3820 one \(grid-proxy-init without -old\)/],
+      ["-draft", /GSI-3 draft proxy, not RFC 3820: make an RFC 3820 one/],
+    ] as const)("%s: passed over with that reason", ([flag, why], ctx) => {
+      if (!installed) ctx.skip("grid-proxy-init is not installed (globus-proxy-utils)");
+      process.env.X509_USER_PROXY = gridProxyInit(flag);
+      const report = explainX509Discovery({ usable: true })[1];
+      expect(report).toMatchObject({ checked: true, accepted: false });
+      expect(report?.reason).toMatch(why);
+    });
+
+    test("-rfc (its default): taken", (ctx) => {
+      if (!installed) ctx.skip("grid-proxy-init is not installed (globus-proxy-utils)");
+      const proxy = gridProxyInit("-rfc");
+      process.env.X509_USER_PROXY = proxy;
+      expect(findX509Credentials({ onError: "raise" })).toBe(proxy);
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 // X.509 in a diagnosis: the certificate given with --cert, or every discovery candidate.
 import { loadX509CertificateFile } from "../../x509/credential.js";
 import { explainX509Discovery } from "../../x509/discovery.js";
+import { preRfc3820ProxyReason } from "../../x509/legacy-proxy.js";
 import { DEFAULT_TIMELEFT, validateCertificate } from "../../x509/validate.js";
 import type { AuthFlags } from "../auth-flags.js";
 import { chosenX509, summariseX509, summariseX509Candidate } from "../describe-x509.js";
@@ -16,6 +17,9 @@ function x509Explicit(flags: AuthFlags, why: string): X509Diagnosis {
     const selected = summariseX509(credential, base);
     try {
       validateCertificate(credential, 0);
+      // Presented as asked, but most servers will refuse it: say so before they do.
+      const legacy = preRfc3820ProxyReason(credential);
+      if (legacy !== undefined) throw new Error(`it holds a ${legacy}`);
     } catch (err) {
       const problem = err instanceof Error ? err.message : String(err);
       return {

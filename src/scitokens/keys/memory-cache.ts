@@ -2,6 +2,16 @@
 // flight, and the bookkeeping that keeps reloads ordered.
 import type { CachedKeySet } from "./key-set.js";
 
+/** The last reload that failed: when, how, and with which trust settings. */
+export interface IssuerFailure {
+  /** Epoch ms. */
+  readonly at: number;
+  /** Why: the error the callers of that reload got. */
+  readonly error: Error;
+  /** The trust settings (`insecure`, extra CAs) it was made with. */
+  readonly trust: string;
+}
+
 /** What the process knows about one issuer's keys. */
 export interface IssuerKeyState {
   /** The newest key set applied, from the network or from disk. */
@@ -12,8 +22,12 @@ export interface IssuerKeyState {
   started: number;
   /** Number of the reload whose result is `current`; an older one finishing late is dropped. */
   applied: number;
-  /** Epoch ms of the last failed reload, for the cooldown before trying again. */
-  failedAt: number | undefined;
+  /**
+   * The last failed reload, for the cooldown before trying again: kept even when no key
+   * was ever fetched, so an issuer that is down costs one timeout per cooldown, not one
+   * per token and audience.
+   */
+  failure: IssuerFailure | undefined;
   /** Disk reads done (or running) for this issuer, per cache folder: once each. */
   readonly diskReads: Map<string, Promise<void>>;
 }
@@ -36,7 +50,7 @@ export function issuerKeyState(issuer: string): IssuerKeyState {
       inflight: undefined,
       started: 0,
       applied: 0,
-      failedAt: undefined,
+      failure: undefined,
       diskReads: new Map(),
     };
     states.set(issuer, state);

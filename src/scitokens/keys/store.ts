@@ -13,7 +13,12 @@ import {
   isFresh,
   STALE_IF_ERROR_MS,
 } from "./key-set.js";
-import { applyKeySet, type IssuerKeyState, issuerKeyState } from "./memory-cache.js";
+import {
+  applyKeySet,
+  type IssuerFailure,
+  type IssuerKeyState,
+  issuerKeyState,
+} from "./memory-cache.js";
 import { discoverJwksUri } from "./metadata.js";
 import { importPublicJwk, type KeyHint, matchingJwks } from "./select.js";
 import { requireIssuerUrl } from "./url-policy.js";
@@ -64,6 +69,32 @@ async function loadFromDisk(state: IssuerKeyState, issuer: string, dir: string):
   await read;
 }
 
+// What decides whether a failure applies to another caller: one who trusts other CAs, or
+// allows http, may reach the issuer where this one could not.
+function trustOf(options: IssuerKeyOptions): string {
+  const ca = options.ca === undefined ? [] : [options.ca].flat();
+  return `${options.insecure ? "insecure" : "https"}\0${ca.join("\0")}`;
+}
+
+function recentFailure(
+  state: IssuerKeyState,
+  options: IssuerKeyOptions,
+  now: number,
+): IssuerFailure | undefined {
+  const failure = state.failure;
+  if (failure === undefined || now - failure.at >= COOLDOWN_MS) return undefined;
+  return failure.trust === trustOf(options) ? failure : undefined;
+}
+
+function rememberedFailure(issuer: string, failure: IssuerFailure, now: number): IgwnAuthError {
+  const ago = Math.max(0, Math.round((now - failure.at) / 1000));
+  return new IgwnAuthError(
+    `${failure.error.message} (${ago} s ago; issuer ${issuer} is not asked again until ` +
+      `${COOLDOWN_MS / 1000} s after the failure)`,
+    { code: ErrorCode.KEY_RETRIEVAL, cause: failure.error },
+  );
+}
+
 function reload(
   state: IssuerKeyState,
   issuer: string,
@@ -86,11 +117,15 @@ function reload(
         maxAge: freshnessMs(maxAgeSeconds),
       };
       applyKeySet(state, entry, seq);
-      state.failedAt = undefined;
+      state.failure = undefined;
       if (options.cacheDir !== false) await writeKeyCache(options.cacheDir, entry);
       return entry;
     } catch (err) {
-      state.failedAt = Date.now();
+      const error =
+        err instanceof Error
+          ? err
+          : new IgwnAuthError(String(err), { code: ErrorCode.KEY_RETRIEVAL });
+      state.failure = { at: Date.now(), error, trust: trustOf(options) };
       throw err;
     } finally {
       if (state.started === seq) state.inflight = undefined;
@@ -109,6 +144,10 @@ function reload(
  *   rotated key is picked up but a flood of unknown `kid`s cannot flood the issuer.
  * - A stale set is refetched; if the issuer cannot be reached, keys fetched within
  *   {@link STALE_IF_ERROR_MS} are still used (and the next attempt waits for the cooldown).
+ * - A failed fetch is remembered for {@link COOLDOWN_MS}, with nothing cached too: until
+ *   then, a token the cache cannot verify fails at once with that failure (for callers
+ *   with the same trust settings), so an issuer that is down costs one timeout, not one
+ *   per token and audience.
  * - Concurrent callers share one fetch per issuer.
  *
  * Rejects with an {@link IgwnAuthError} coded `ERR_KEY_RETRIEVAL` naming the issuer and `kid`.
@@ -138,14 +177,17 @@ export async function issuerPublicKeys(
       if (now - cached.fetchedAt < COOLDOWN_MS) throw noSuchKey(issuer, hint, cached);
     } else if (
       keys.length > 0 &&
-      state.failedAt !== undefined &&
-      now - state.failedAt < COOLDOWN_MS &&
+      recentFailure(state, options, now) !== undefined &&
       now - cached.fetchedAt < STALE_IF_ERROR_MS
     ) {
       // The issuer just failed us: do not make every caller wait for another timeout.
       return keys;
     }
   }
+  // Nothing cached serves this token and the issuer failed within the cooldown: fail at
+  // once, as it failed then, rather than wait for another timeout per token and audience.
+  const failure = recentFailure(state, options, now);
+  if (failure !== undefined) throw rememberedFailure(issuer, failure, now);
 
   let entry: CachedKeySet;
   try {
