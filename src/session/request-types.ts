@@ -3,27 +3,6 @@
 // `Response<Buffer>`, `resolveBodyOnly: true` gives the body alone; the default is text.
 import type { CancelableRequest, Response } from "got";
 
-/** A body read as text (got's default). */
-interface TextBody {
-  responseType?: "text";
-}
-/** A body parsed as JSON. */
-interface JsonBody {
-  responseType: "json";
-}
-/** A body kept as bytes. */
-interface BufferBody {
-  responseType: "buffer";
-}
-/** The whole response (the default). */
-interface Wrapped {
-  resolveBodyOnly?: false;
-}
-/** The body alone. */
-interface BodyOnly {
-  resolveBodyOnly: true;
-}
-
 /**
  * A request method of a {@link Session} (`get`, `post`, …) or of the module (`get`, …): a URL
  * and options, resolving to what got would for those options.
@@ -35,12 +14,30 @@ interface BodyOnly {
  * ```
  */
 export interface RequestShortcut<O> {
-  (url: string | URL, options?: O & TextBody & Wrapped): CancelableRequest<Response<string>>;
-  <T = unknown>(url: string | URL, options: O & JsonBody & Wrapped): CancelableRequest<Response<T>>;
-  (url: string | URL, options: O & BufferBody & Wrapped): CancelableRequest<Response<Buffer>>;
-  (url: string | URL, options: O & TextBody & BodyOnly): CancelableRequest<string>;
-  <T = unknown>(url: string | URL, options: O & JsonBody & BodyOnly): CancelableRequest<T>;
-  (url: string | URL, options: O & BufferBody & BodyOnly): CancelableRequest<Buffer>;
+  (
+    url: string | URL,
+    options?: O & { responseType?: "text" } & { resolveBodyOnly?: false },
+  ): CancelableRequest<Response<string>>;
+  <T = unknown>(
+    url: string | URL,
+    options: O & { responseType: "json" } & { resolveBodyOnly?: false },
+  ): CancelableRequest<Response<T>>;
+  (
+    url: string | URL,
+    options: O & { responseType: "buffer" } & { resolveBodyOnly?: false },
+  ): CancelableRequest<Response<Buffer>>;
+  (
+    url: string | URL,
+    options: O & { responseType?: "text" } & { resolveBodyOnly: true },
+  ): CancelableRequest<string>;
+  <T = unknown>(
+    url: string | URL,
+    options: O & { responseType: "json" } & { resolveBodyOnly: true },
+  ): CancelableRequest<T>;
+  (
+    url: string | URL,
+    options: O & { responseType: "buffer" } & { resolveBodyOnly: true },
+  ): CancelableRequest<Buffer>;
   (url: string | URL, options?: O): CancelableRequest<Response>;
 }
 
@@ -57,28 +54,32 @@ export interface RequestFunction<O> {
   (
     method: string,
     url: string | URL,
-    options?: O & TextBody & Wrapped,
+    options?: O & { responseType?: "text" } & { resolveBodyOnly?: false },
   ): CancelableRequest<Response<string>>;
   <T = unknown>(
     method: string,
     url: string | URL,
-    options: O & JsonBody & Wrapped,
+    options: O & { responseType: "json" } & { resolveBodyOnly?: false },
   ): CancelableRequest<Response<T>>;
   (
     method: string,
     url: string | URL,
-    options: O & BufferBody & Wrapped,
+    options: O & { responseType: "buffer" } & { resolveBodyOnly?: false },
   ): CancelableRequest<Response<Buffer>>;
-  (method: string, url: string | URL, options: O & TextBody & BodyOnly): CancelableRequest<string>;
+  (
+    method: string,
+    url: string | URL,
+    options: O & { responseType?: "text" } & { resolveBodyOnly: true },
+  ): CancelableRequest<string>;
   <T = unknown>(
     method: string,
     url: string | URL,
-    options: O & JsonBody & BodyOnly,
+    options: O & { responseType: "json" } & { resolveBodyOnly: true },
   ): CancelableRequest<T>;
   (
     method: string,
     url: string | URL,
-    options: O & BufferBody & BodyOnly,
+    options: O & { responseType: "buffer" } & { resolveBodyOnly: true },
   ): CancelableRequest<Buffer>;
   (method: string, url: string | URL, options?: O): CancelableRequest<Response>;
 }
