@@ -1,8 +1,9 @@
 // Runs before every test file: point every credential-related path at a fresh temporary
 // folder so no test can read or write the real user's credentials.
-import { mkdirSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 
 const ISOLATED_PREFIXES = [
   "X509_",
@@ -30,3 +31,9 @@ process.env.XDG_RUNTIME_DIR = runtime;
 process.env.XDG_CACHE_HOME = cache;
 process.env.NETRC = join(home, ".netrc");
 process.env.IGWN_TEST_ROOT = root;
+
+// A test file's folder goes with it: nothing of a run is left in the system's temporary
+// folder (files a test made read-only or unreadable included).
+afterAll(() => {
+  rmSync(root, { recursive: true, force: true });
+});
