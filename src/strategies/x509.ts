@@ -1,4 +1,5 @@
 import type { OptionsInit } from "got";
+import { warnX509Retirement } from "../x509/deprecation.js";
 import { gotCertificateOptions } from "../x509/got-options.js";
 import type { AuthStrategy } from "./types.js";
 
@@ -30,6 +31,7 @@ export class X509Strategy implements AuthStrategy {
   }
 
   gotOptions(): OptionsInit {
+    warnX509Retirement();
     // A renewed proxy is noticed within a second: no stat on every request.
     const { certificate, key } = gotCertificateOptions(this.cert, undefined, { statEveryMs: 1000 });
     const last = this.#last;

@@ -273,12 +273,13 @@ export function findUsableX509Credentials(
 
 function find(opts: FindX509Options, usable: boolean): string | [cert: string, key: string] {
   const { timeleft, onError } = checkOptions(opts);
-  warnX509Retirement();
   const seen: X509CandidateReport[] = [];
   let firstError: IgwnAuthError | undefined;
   for (const report of walk(timeleft, usable)) {
     seen.push(report);
     if (report.accepted && report.certPath !== undefined) {
+      // A session warns when it presents the credential (X509Strategy), not when it looks.
+      if (!usable) warnX509Retirement();
       return report.keyPath === undefined ? report.certPath : [report.certPath, report.keyPath];
     }
     if (!report.checked || report.error === undefined) continue;

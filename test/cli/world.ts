@@ -86,9 +86,15 @@ function serve(server: TestServer): void {
       for (let i = 0; i < bytes / CHUNK; i++) {
         if (res.destroyed) return;
         if (!res.write(bigChunk(i))) {
-          await new Promise((done) => {
-            res.once("drain", done);
-            res.once("close", done);
+          await new Promise<void>((done) => {
+            // Whichever comes first; the other listener goes too, or they pile up per drain.
+            const settle = () => {
+              res.off("drain", settle);
+              res.off("close", settle);
+              done();
+            };
+            res.once("drain", settle);
+            res.once("close", settle);
           });
         }
       }

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll } from "vitest";
+import { afterAll, afterEach, expect } from "vitest";
 
 const ISOLATED_PREFIXES = [
   "X509_",
@@ -36,4 +36,18 @@ process.env.IGWN_TEST_ROOT = root;
 // folder (files a test made read-only or unreadable included).
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
+});
+
+// The library's own warnings (codes IGWN_*, e.g. a token passed over with `warn: true`) are
+// part of what tests exercise, and the tests that expect one assert it. Any other warning —
+// Node's MaxListenersExceededWarning, a deprecation — is a defect of the code or of a test.
+const unexpectedWarnings: string[] = [];
+process.on("warning", (warning: Error & { code?: string }) => {
+  if (!warning.code?.startsWith("IGWN_")) {
+    unexpectedWarnings.push(`${warning.name}: ${warning.message}`);
+  }
+});
+afterEach(async () => {
+  await new Promise((resolve) => setImmediate(resolve)); // warnings come on the next tick
+  expect(unexpectedWarnings.splice(0)).toEqual([]);
 });
