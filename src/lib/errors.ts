@@ -1,5 +1,6 @@
 /**
  * Stable error codes carried by {@link IgwnAuthError}. Match on these, not on messages.
+ * @category Errors
  */
 export const ErrorCode = {
   /** No usable credential was found where one was required. */
@@ -22,7 +23,11 @@ export const ErrorCode = {
   INSECURE_TRANSPORT: "ERR_INSECURE_TRANSPORT",
 } as const;
 
-/** One of the {@link ErrorCode} values. */
+/**
+ * One of the {@link ErrorCode} values.
+ *
+ * @category Errors
+ */
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
 /**
@@ -41,6 +46,7 @@ export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
  *   }
  * }
  * ```
+ * @category Errors
  */
 export class IgwnAuthError extends Error {
   /** Always `"IgwnAuthError"`, so errors can be told apart after serialisation. */

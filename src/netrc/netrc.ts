@@ -5,7 +5,11 @@ import { IgwnAuthError } from "../lib/errors.js";
 import { loadNetrcFile } from "./load.js";
 import type { Netrc, NetrcEntry } from "./parse.js";
 
-/** Options for {@link getNetrcAuth}. */
+/**
+ * Options for {@link getNetrcAuth}.
+ *
+ * @category netrc
+ */
 export interface GetNetrcAuthOptions {
   /**
    * Throw an {@link IgwnAuthError} when the netrc file exists but cannot be used (unsafe
@@ -24,6 +28,7 @@ export interface GetNetrcAuthOptions {
  * process.env.NETRC = "/secrets/netrc";
  * netrcPath(); // "/secrets/netrc"
  * ```
+ * @category netrc
  */
 export function netrcPath(): string {
   const fromEnv = process.env.NETRC;
@@ -133,6 +138,7 @@ function machineEntryFor(netrc: Netrc, host: string): NetrcEntry | undefined {
  *   await got(url, { username, password });
  * }
  * ```
+ * @category netrc
  */
 export function getNetrcAuth(
   url: string | URL,

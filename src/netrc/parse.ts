@@ -1,6 +1,10 @@
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 
-/** The credentials of one `machine` (or the `default`) entry of a netrc file. */
+/**
+ * The credentials of one `machine` (or the `default`) entry of a netrc file.
+ *
+ * @category netrc
+ */
 export interface NetrcEntry {
   /** The `login` (or its synonym `user`) value, when the entry has one. */
   login?: string;
@@ -15,6 +19,7 @@ export interface NetrcEntry {
  *
  * > [!WARNING]
  * > The entries hold plain-text passwords: do not log this object.
+ * @category netrc
  */
 export interface Netrc {
   /** Entries by `machine` name, as written in the file. A later entry for a name replaces an earlier one. */
@@ -157,6 +162,7 @@ function isComment(token: Token): boolean {
  * const netrc = parseNetrc("machine example.org login albert password s3cret\n", "inline");
  * netrc.machines.get("example.org"); // { login: "albert", password: "s3cret" }
  * ```
+ * @category netrc
  */
 export function parseNetrc(text: string, source: string): Netrc {
   // Python reads netrc files with universal newlines.

@@ -35,6 +35,7 @@ function withoutUserinfo(url: string): string {
  * targetAudience("segments.ligo.org", false);
  * // ["https://segments.ligo.org"]
  * ```
+ * @category SciTokens
  */
 export function targetAudience(url: string, includeAny = true): string[] {
   const parsed = parseTarget(url);

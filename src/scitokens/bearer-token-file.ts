@@ -17,6 +17,7 @@ export function bearerTokenFileName(uid: number): string {
  * ```ts
  * defaultBearerTokenFile(); // "/run/user/1000/bt_u1000"
  * ```
+ * @category SciTokens
  */
 export function defaultBearerTokenFile(): string {
   const env = process.env;

@@ -31,7 +31,11 @@ export const MAX_TOKEN_BYTES = 64 * 1024;
 /** Default milliseconds for each request to an issuer. */
 export const DEFAULT_ISSUER_TIMEOUT_MS = 5000;
 
-/** How {@link deserializeToken} verifies a token's signature. */
+/**
+ * How {@link deserializeToken} verifies a token's signature.
+ *
+ * @category SciTokens
+ */
 export interface DeserializeOptions {
   /**
    * Verify with this key and never contact the issuer: PEM (SPKI, PKCS#1 or a certificate),
@@ -256,6 +260,7 @@ async function deserialize(
  * const token = await deserializeToken(process.env.BEARER_TOKEN ?? "");
  * console.log(token.claims.sub, token.timeLeft());
  * ```
+ * @category SciTokens
  */
 export async function deserializeToken(
   raw: string | Uint8Array,
@@ -272,6 +277,7 @@ export async function deserializeToken(
  * ```ts
  * const token = await loadTokenFile(`${process.env.XDG_RUNTIME_DIR}/bt_u${process.getuid()}`);
  * ```
+ * @category SciTokens
  */
 export async function loadTokenFile(
   path: string,

@@ -6,7 +6,11 @@ import { type ClaimsRequest, claimsRequest } from "./enforce.js";
 import type { SciToken } from "./token.js";
 import { emitTokenWarning } from "./warn.js";
 
-/** Options of {@link findScitoken}. */
+/**
+ * Options of {@link findScitoken}.
+ *
+ * @category SciTokens
+ */
 export interface FindScitokenOptions extends DeserializeOptions {
   /** Issuer(s) the token's `iss` must be one of; default any. */
   issuer?: string | string[];
@@ -138,6 +142,7 @@ export function noScitokenMessage(
  * const token = await findScitoken(targetAudience("https://datafind.ligo.org"), "read:/frames");
  * headers.authorization = tokenAuthorizationHeader(token);
  * ```
+ * @category SciTokens
  */
 export async function findScitoken(
   audience: string | string[] | undefined,

@@ -8,7 +8,11 @@ import type { DeserializeOptions } from "./deserialize.js";
 import { type ClaimsRequest, claimsRequest } from "./enforce.js";
 import type { SciToken } from "./token.js";
 
-/** A discovered token and where it came from (e.g. `$BEARER_TOKEN_FILE (/path)`). */
+/**
+ * A discovered token and where it came from (e.g. `$BEARER_TOKEN_FILE (/path)`).
+ *
+ * @category SciTokens
+ */
 export interface DiscoveredScitoken {
   /** The verified token. */
   readonly token: SciToken;

@@ -12,6 +12,7 @@ import type { SciToken } from "./token.js";
  * const token = await findScitoken(targetAudience(url), "read:/data");
  * headers.authorization = tokenAuthorizationHeader(token);
  * ```
+ * @category SciTokens
  */
 export function tokenAuthorizationHeader(token: SciToken | string, scheme = "Bearer"): string {
   const serialized = typeof token === "string" ? token.trim() : token.serialized;

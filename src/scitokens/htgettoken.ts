@@ -3,7 +3,11 @@ import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { defaultBearerTokenFile } from "./bearer-token-file.js";
 import { runCommand } from "./command.js";
 
-/** Options of {@link getScitoken}. */
+/**
+ * Options of {@link getScitoken}.
+ *
+ * @category SciTokens
+ */
 export interface GetScitokenOptions {
   /** Where htgettoken writes the token; default {@link defaultBearerTokenFile}. */
   outfile?: string;
@@ -60,6 +64,7 @@ function formatOptions(options: Record<string, string | number | boolean | undef
  * });
  * const token = await loadTokenFile(path);
  * ```
+ * @category SciTokens
  */
 export async function getScitoken(
   args: readonly string[] = [],

@@ -5,7 +5,11 @@ import { unsafePermissionReason } from "../lib/permissions.js";
 import { runCommand } from "./command.js";
 import { keytabPrincipal } from "./keytab.js";
 
-/** Options of {@link kinit}. */
+/**
+ * Options of {@link kinit}.
+ *
+ * @category SciTokens
+ */
 export interface KinitOptions {
   /** The keytab file; default `$KRB5_KTNAME` (a `FILE:` prefix is understood). */
   keytab?: string;
@@ -58,6 +62,7 @@ function keytabPath(keytab: string | undefined): string {
  * await kinit({ keytab: "/home/albert/.robot.keytab" });
  * await kinit({ principal: "robot/ci.ligo.org@LIGO.ORG", ccache: "/tmp/krb5cc_robot" });
  * ```
+ * @category SciTokens
  */
 export async function kinit(opts: KinitOptions = {}): Promise<void> {
   const path = keytabPath(opts.keytab);

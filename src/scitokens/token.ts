@@ -1,6 +1,10 @@
 import { inspect } from "node:util";
 
-/** The claims of a SciToken / WLCG token (the JWT payload). */
+/**
+ * The claims of a SciToken / WLCG token (the JWT payload).
+ *
+ * @category SciTokens
+ */
 export interface TokenClaims {
   /** Issuer: the URL whose published keys sign the token. */
   iss?: string;
@@ -30,7 +34,11 @@ export interface TokenClaims {
   [claim: string]: unknown;
 }
 
-/** The protected header of a token. */
+/**
+ * The protected header of a token.
+ *
+ * @category SciTokens
+ */
 export interface TokenHeader {
   /** Signature algorithm, e.g. `RS256` or `ES256`. */
   alg: string;
@@ -53,6 +61,7 @@ export interface TokenHeader {
  * const token = await loadTokenFile("/run/user/1000/bt_u1000");
  * console.log(token.get("sub"), token.timeLeft());
  * ```
+ * @category SciTokens
  */
 export class SciToken {
   readonly #serialized: string;

@@ -3,7 +3,11 @@ import { checkTokenClaims, claimsRequest } from "./enforce.js";
 import { SciToken } from "./token.js";
 import { emitTokenWarning } from "./warn.js";
 
-/** Options of {@link isValidToken}. */
+/**
+ * Options of {@link isValidToken}.
+ *
+ * @category SciTokens
+ */
 export interface IsValidTokenOptions extends DeserializeOptions {
   /** Issuer(s) the token's `iss` must be one of; default any. */
   issuer?: string | string[];
@@ -46,6 +50,7 @@ export interface IsValidTokenOptions extends DeserializeOptions {
  *   timeleft: 300,
  * });
  * ```
+ * @category SciTokens
  */
 export async function isValidToken(
   token: SciToken | string | Uint8Array,

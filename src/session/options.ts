@@ -4,10 +4,18 @@ import type { SciToken } from "../scitokens/token.js";
 import type { BasicCredentials } from "../strategies/basic.js";
 import type { AuthStrategy } from "../strategies/types.js";
 
-/** Explicit basic credentials: a `[username, password]` pair or an object. */
+/**
+ * Explicit basic credentials: a `[username, password]` pair or an object.
+ *
+ * @category Session
+ */
 export type BasicAuthInput = readonly [username: string, password: string] | BasicCredentials;
 
-/** The auth options a Session takes, and each request may override. */
+/**
+ * The auth options a Session takes, and each request may override.
+ *
+ * @category Session
+ */
 export interface AuthOptions {
   /**
    * Bearer token: a token object or serialised token is used as is; `false` disables
@@ -34,7 +42,11 @@ export interface AuthOptions {
   failIfNoauth?: boolean;
 }
 
-/** Options of a {@link Session}: the auth options, session settings, and any got option. */
+/**
+ * Options of a {@link Session}: the auth options, session settings, and any got option.
+ *
+ * @category Session
+ */
 export interface SessionOptions extends AuthOptions, Omit<OptionsInit, "url"> {
   /** The host this session talks to: the audience and netrc host where no request URL exists yet. */
   url?: string;
@@ -49,7 +61,11 @@ export interface SessionOptions extends AuthOptions, Omit<OptionsInit, "url"> {
   allowInsecureTransport?: boolean;
 }
 
-/** Options of one request: auth overrides for this request only, plus any got option. */
+/**
+ * Options of one request: auth overrides for this request only, plus any got option.
+ *
+ * @category Session
+ */
 export interface RequestOptions extends AuthOptions, Omit<OptionsInit, "url"> {
   /** Reject a response with status >= 400 with got's `HTTPError` (default: the session's). */
   raiseForStatus?: boolean;

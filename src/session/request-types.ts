@@ -12,6 +12,7 @@ import type { CancelableRequest, Response } from "got";
  * const res = await session.get<{ events: string[] }>(url, { responseType: "json" });
  * res.body.events; // typed
  * ```
+ * @category Session
  */
 export interface RequestShortcut<O> {
   (
@@ -49,6 +50,7 @@ export interface RequestShortcut<O> {
  * ```ts
  * const res = await session.request("PUT", url, { body: data, responseType: "buffer" });
  * ```
+ * @category Session
  */
 export interface RequestFunction<O> {
   (

@@ -2,7 +2,11 @@ import { type RequestOptions, type SessionOptions, splitSessionOptions } from ".
 import type { RequestFunction, RequestShortcut } from "./request-types.js";
 import { Session } from "./session.js";
 
-/** Options of a module-level request: a request's options, plus an optional session. */
+/**
+ * Options of a module-level request: a request's options, plus an optional session.
+ *
+ * @category Session
+ */
 export interface ModuleRequestOptions
   extends RequestOptions,
     Pick<SessionOptions, "raiseForStatus" | "tokenVerification" | "allowInsecureTransport"> {
@@ -20,6 +24,7 @@ export interface ModuleRequestOptions
  * import { request } from "igwn-auth-utils";
  * const res = await request("GET", "https://datafind.example.org/api/v1/data", { tokenScope: "read:/" });
  * ```
+ * @category Session
  */
 export const request = ((method: string, url: string | URL, options: ModuleRequestOptions = {}) => {
   const { session, ...rest } = options;
@@ -40,20 +45,44 @@ function shortcut(method: string): RequestShortcut<ModuleRequestOptions> {
     request(method, url, options)) as RequestShortcut<ModuleRequestOptions>;
 }
 
-/** `GET` with IGWN auth — see {@link request}. */
+/**
+ * `GET` with IGWN auth — see {@link request}.
+ *
+ * @category Session
+ */
 export const get = shortcut("GET");
 
-/** `POST` with IGWN auth — see {@link request}. */
+/**
+ * `POST` with IGWN auth — see {@link request}.
+ *
+ * @category Session
+ */
 export const post = shortcut("POST");
 
-/** `PUT` with IGWN auth — see {@link request}. */
+/**
+ * `PUT` with IGWN auth — see {@link request}.
+ *
+ * @category Session
+ */
 export const put = shortcut("PUT");
 
-/** `PATCH` with IGWN auth — see {@link request}. */
+/**
+ * `PATCH` with IGWN auth — see {@link request}.
+ *
+ * @category Session
+ */
 export const patch = shortcut("PATCH");
 
-/** `HEAD` with IGWN auth — see {@link request}. */
+/**
+ * `HEAD` with IGWN auth — see {@link request}.
+ *
+ * @category Session
+ */
 export const head = shortcut("HEAD");
 
-/** `DELETE` with IGWN auth — see {@link request}; exported as `delete`. */
+/**
+ * `DELETE` with IGWN auth — see {@link request}; exported as `delete`.
+ *
+ * @category Session
+ */
 export const del = shortcut("DELETE");

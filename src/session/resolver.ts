@@ -26,7 +26,11 @@ function explicitAuthOf(auth: AuthOptions["auth"]): AuthPlan["explicitAuth"] {
   return auth;
 }
 
-/** The credentials chosen for a session or a request, and how to apply them. */
+/**
+ * The credentials chosen for a session or a request, and how to apply them.
+ *
+ * @category Strategies and DI
+ */
 export interface AuthPlan {
   /** Strategies applied to every hop, in order: X.509, then the header strategy, then extras. */
   readonly strategies: readonly AuthStrategy[];
@@ -42,7 +46,11 @@ export interface AuthPlan {
   readonly certDiscoverable: boolean;
 }
 
-/** What the resolver needs besides the auth options. */
+/**
+ * What the resolver needs besides the auth options.
+ *
+ * @category Strategies and DI
+ */
 export interface ResolveContext {
   /** Strategies registered under `AUTH_STRATEGIES`, applied after the built-ins. */
   extraStrategies?: readonly AuthStrategy[];
@@ -68,6 +76,7 @@ export interface ResolveContext {
  * const plan = container.resolve(AuthResolver).resolve({ token: false, cert: false });
  * plan.strategy?.name; // "netrc"
  * ```
+ * @category Strategies and DI
  */
 @injectable()
 export class AuthResolver {

@@ -35,7 +35,11 @@ import { canonicalHeaderRequest } from "./wire-headers.js";
  */
 const DEFAULT_TIMEOUT = { connect: 30_000, secureConnect: 30_000, response: 300_000 };
 
-/** HTTP methods a {@link Session} offers as shortcuts. */
+/**
+ * HTTP methods a {@link Session} offers as shortcuts.
+ *
+ * @category Session
+ */
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS";
 
 function rootStrategies(): AuthStrategy[] {
@@ -60,6 +64,7 @@ function rootStrategies(): AuthStrategy[] {
  * const res = await session.get("https://datafind.example.org/api/v1/data");
  * console.log(res.statusCode, res.body);
  * ```
+ * @category Session
  */
 @injectable()
 export class Session {

@@ -20,6 +20,7 @@ class NoAuthStrategies {}
  * container.register(SESSION_OPTIONS, { useValue: { url: "https://datafind.example.org" } });
  * const session = container.resolve(Session);
  * ```
+ * @category Strategies and DI
  */
 export const SESSION_OPTIONS = NoSessionOptions as unknown as InjectionToken<SessionOptions>;
 
@@ -31,6 +32,7 @@ export const SESSION_OPTIONS = NoSessionOptions as unknown as InjectionToken<Ses
  * ```ts
  * container.register(AUTH_STRATEGIES, { useValue: apiKeyStrategy });
  * ```
+ * @category Strategies and DI
  */
 export const AUTH_STRATEGIES = NoAuthStrategies as unknown as InjectionToken<AuthStrategy>;
 

@@ -3,7 +3,11 @@ import { isOriginalOrigin } from "./hop.js";
 import { mayUseTransport } from "./transport.js";
 import type { AuthRequest, AuthStrategy } from "./types.js";
 
-/** `username:password` credentials for HTTP basic auth. */
+/**
+ * `username:password` credentials for HTTP basic auth.
+ *
+ * @category Strategies and DI
+ */
 export interface BasicCredentials {
   /** The user name. */
   readonly username: string;
@@ -61,6 +65,7 @@ export function basicAuthorizationHeader(username: string, password: string): st
  * ```ts
  * const session = new Session({ auth: new BasicAuthStrategy("albert", "secret") });
  * ```
+ * @category Strategies and DI
  */
 export class BasicAuthStrategy implements AuthStrategy {
   /** Always `"basic"`. */

@@ -16,6 +16,7 @@ import type { AuthRequest, AuthStrategy } from "./types.js";
  * ```ts
  * const session = new Session({ token: false, auth: new NetrcBasicStrategy() });
  * ```
+ * @category Strategies and DI
  */
 export class NetrcBasicStrategy implements AuthStrategy {
   /** Always `"netrc"`. */

@@ -7,6 +7,7 @@ import type { AuthStrategy } from "./types.js";
  * ```ts
  * const session = new Session({ auth: new NoAuthStrategy() });
  * ```
+ * @category Strategies and DI
  */
 export class NoAuthStrategy implements AuthStrategy {
   /** Always `"none"`. */

@@ -13,7 +13,11 @@ import { isOriginalOrigin } from "./hop.js";
 import { mayUseTransport } from "./transport.js";
 import type { AuthRequest, AuthStrategy } from "./types.js";
 
-/** How a {@link ScitokenStrategy} finds its token. */
+/**
+ * How a {@link ScitokenStrategy} finds its token.
+ *
+ * @category Strategies and DI
+ */
 export interface ScitokenStrategyOptions {
   /**
    * A token object or serialised token (used as is), `true` (discover, and fail the
@@ -61,6 +65,7 @@ function toList(value: string | string[] | undefined): string[] | undefined {
  *   auth: new ScitokenStrategy({ token: true, scope: "read:/frames" }),
  * });
  * ```
+ * @category Strategies and DI
  */
 export class ScitokenStrategy implements AuthStrategy {
   /** Always `"scitoken"`. */

@@ -3,6 +3,7 @@ import type { OptionsInit } from "got";
 /**
  * One hop of a request as a strategy sees it: before the first request and again before
  * every redirect hop.
+ * @category Strategies and DI
  */
 export interface AuthRequest {
   /** This hop's URL. */
@@ -30,6 +31,7 @@ export interface AuthRequest {
  * };
  * const session = new Session({ auth: apiKey });
  * ```
+ * @category Strategies and DI
  */
 export interface AuthStrategy {
   /** A short name for logs and `session.toJSON()`, e.g. `"scitoken"`. */

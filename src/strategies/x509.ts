@@ -3,7 +3,11 @@ import { warnX509Retirement } from "../x509/deprecation.js";
 import { gotCertificateOptions } from "../x509/got-options.js";
 import type { AuthStrategy } from "./types.js";
 
-/** An X.509 credential: one PEM file holding certificate and key, or a `[cert, key]` pair. */
+/**
+ * An X.509 credential: one PEM file holding certificate and key, or a `[cert, key]` pair.
+ *
+ * @category Strategies and DI
+ */
 export type X509CredentialPath = string | readonly [cert: string, key: string];
 
 /**
@@ -18,6 +22,7 @@ export type X509CredentialPath = string | readonly [cert: string, key: string];
  * // or, as a strategy of its own:
  * const strategy = new X509Strategy(["usercert.pem", "userkey.pem"]);
  * ```
+ * @category Strategies and DI
  */
 export class X509Strategy implements AuthStrategy {
   /** Always `"x509"`. */

@@ -19,7 +19,11 @@ function certificateDate(cert: X509Certificate, which: "validFrom" | "validTo"):
   return native instanceof Date ? native : new Date(cert[which]);
 }
 
-/** What an {@link X509Credential} is made of (see {@link X509Credential.fromPem}). */
+/**
+ * What an {@link X509Credential} is made of (see {@link X509Credential.fromPem}).
+ *
+ * @category X.509
+ */
 export interface X509CredentialInit {
   /** Where the credential was read from, if it came from a file. */
   path?: string;
@@ -41,6 +45,7 @@ export interface X509CredentialInit {
  * const cred = loadX509CertificateFile("/tmp/x509up_u1000");
  * console.log(cred.subject, cred.isProxy, Math.floor(cred.timeLeft() / 60), "minutes left");
  * ```
+ * @category X.509
  */
 export class X509Credential {
   /** The file the credential was read from (`undefined` when built from text). */
@@ -213,6 +218,7 @@ export function readX509Credential(path: string): { credential: X509Credential; 
  * cred.isProxy; // true
  * cred.certificates.length; // 2: the proxy and the user certificate
  * ```
+ * @category X.509
  */
 export function loadX509CertificateFile(path: string): X509Credential {
   return readX509Credential(path).credential;

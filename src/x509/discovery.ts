@@ -11,14 +11,22 @@ import { gotCertificateOptions } from "./got-options.js";
 import { preRfc3820ProxyReason } from "./legacy-proxy.js";
 import { DEFAULT_TIMELEFT, validateCertificate } from "./validate.js";
 
-/** Where a discovery candidate came from, in the order they are tried. */
+/**
+ * Where a discovery candidate came from, in the order they are tried.
+ *
+ * @category X.509
+ */
 export type X509CandidateSource =
   | "X509_USER_CERT/X509_USER_KEY"
   | "X509_USER_PROXY"
   | "/tmp/x509up_u<uid>"
   | "~/.globus";
 
-/** What discovery made of one candidate (see {@link explainX509Discovery}). */
+/**
+ * What discovery made of one candidate (see {@link explainX509Discovery}).
+ *
+ * @category X.509
+ */
 export interface X509CandidateReport {
   /** Which place this is, in discovery order. */
   readonly source: X509CandidateSource;
@@ -38,10 +46,18 @@ export interface X509CandidateReport {
   readonly error?: IgwnAuthError;
 }
 
-/** How {@link findX509Credentials} treats a candidate that is present but not valid. */
+/**
+ * How {@link findX509Credentials} treats a candidate that is present but not valid.
+ *
+ * @category X.509
+ */
 export type X509OnError = "ignore" | "warn" | "raise";
 
-/** Options of {@link findX509Credentials}. */
+/**
+ * Options of {@link findX509Credentials}.
+ *
+ * @category X.509
+ */
 export interface FindX509Options {
   /** The minimum remaining lifetime, in seconds (default 600). */
   timeleft?: number;
@@ -214,6 +230,7 @@ function checkOptions(opts: FindX509Options): { timeleft: number; onError: X509O
  * ```ts
  * for (const c of explainX509Discovery()) console.log(c.source, c.accepted, c.reason);
  * ```
+ * @category X.509
  */
 export function explainX509Discovery(
   opts: { timeleft?: number; usable?: boolean } = {},
@@ -245,6 +262,7 @@ function lookedAt(reports: readonly X509CandidateReport[]): string {
  * const cert = findX509Credentials({ timeleft: 3600 });
  * // "/tmp/x509up_u1000", or ["/home/me/.globus/usercert.pem", "/home/me/.globus/userkey.pem"]
  * ```
+ * @category X.509
  */
 export function findX509Credentials(
   opts: FindX509Options = {},

@@ -2,7 +2,11 @@ import { X509Certificate } from "node:crypto";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { loadX509CertificateFile, X509Credential } from "./credential.js";
 
-/** What {@link validateCertificate} accepts: a path, a loaded credential or a certificate. */
+/**
+ * What {@link validateCertificate} accepts: a path, a loaded credential or a certificate.
+ *
+ * @category X.509
+ */
 export type CertificateInput = string | X509Credential | X509Certificate;
 
 /** The default minimum lifetime, in seconds, a certificate must have left to be used. */
@@ -44,6 +48,7 @@ function checkTimeleft(timeleft: number): void {
  * ```ts
  * validateCertificate("/tmp/x509up_u1000", 3600); // throws unless an hour is left
  * ```
+ * @category X.509
  */
 export function validateCertificate(
   certOrPath: CertificateInput,
@@ -81,6 +86,7 @@ export function validateCertificate(
  * ```ts
  * if (!isValidCertificate(proxyPath)) console.error("renew your proxy");
  * ```
+ * @category X.509
  */
 export function isValidCertificate(
   certOrPath: CertificateInput,
