@@ -67,3 +67,30 @@ export function parsePathOrFalse(value: string): string | false {
   if (value === "") throw new InvalidArgumentError("expected a file path or false");
   return value.toLowerCase() === "false" ? false : value;
 }
+
+/** Collect the URL arguments of a variadic `[url...]`, each checked by {@link parseUrl}. */
+export function collectUrl(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), parseUrl(value)];
+}
+
+/** A parser for a whole number from 1 to `max`. */
+export function parsePositiveInteger(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < 1 || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from 1 to ${max}`);
+    }
+    return n;
+  };
+}
+
+/** A parser for a whole number from 0 to `max`. */
+export function parseCount(max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n > max) {
+      throw new InvalidArgumentError(`expected a whole number from 0 to ${max}`);
+    }
+    return n;
+  };
+}
