@@ -7,9 +7,17 @@ import type { DiagnoseFlags } from "./commands/diagnose.js";
 import type { GetFlags } from "./commands/get.js";
 import type { TokenFlags } from "./commands/token.js";
 import type { X509Flags } from "./commands/x509.js";
+import { DEFAULT_JOBS, DEFAULT_RETRIES, DEFAULT_RETRY_DELAY_SECONDS } from "./download/defaults.js";
 import { ExitCode, type ExitCodeValue } from "./exit-codes.js";
 import { PROGRAM, printError } from "./output.js";
-import { collectHeader, parseTimeleft, parseUrl } from "./parsers.js";
+import {
+  collectHeader,
+  collectUrl,
+  parseCount,
+  parsePositiveInteger,
+  parseTimeleft,
+  parseUrl,
+} from "./parsers.js";
 import { describeError } from "./report-error.js";
 
 function packageVersion(): string {
@@ -24,7 +32,7 @@ function packageVersion(): string {
 const EXIT_CODES = `
 Exit codes:
   0  success
-  1  the request failed (HTTP status >= 400, network, TLS or timeout error)
+  1  the request failed (HTTP status >= 400, network, TLS or timeout error); for get, any file
   2  no credential where one was required, or a usage error`;
 
 /** Build the program; every action stores its exit code through `setExitCode`. */
@@ -54,30 +62,79 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
   const get = program
     .command("get")
     .description(
-      "GET a URL with the credentials a Session finds (or the ones given), body to stdout or a file",
+      "GET URLs with the credentials a Session finds (or the ones given): one to stdout or a " +
+        "file, many into a folder, in parallel; each retried and resumed after a failure and " +
+        "checked against the server's digest before it is saved",
     )
-    .argument("<url>", "the URL to get", parseUrl)
-    .option("-o, --output <file>", "write the body to FILE (- for stdout, the default)")
+    .argument("[url...]", "the URLs to get", collectUrl)
+    .option(
+      "-o, --output <file>",
+      "write the body of the one URL to FILE (- for stdout, the default)",
+    )
+    .option("-d, --dir <dir>", "save each URL in DIR, named after the last part of its path")
+    .option(
+      "--from-file <list>",
+      "also get the URLs in LIST, one per line (# comments; - for stdin, e.g. from gw_data_find)",
+    )
+    .option(
+      "-j, --jobs <n>",
+      `transfers at once, on one session (default ${DEFAULT_JOBS})`,
+      parsePositiveInteger(64),
+    )
+    .option(
+      "-c, --continue",
+      "resume the partial files an earlier run left; skip files already saved",
+    )
+    .option(
+      "--checksum <alg:hex>",
+      "the file's known checksum (adler32, crc32c, md5, sha256 or sha512, in hex): fail if the bytes differ",
+    )
+    .option(
+      "--retries <n>",
+      `failed attempts in a row without progress before a file fails (default ${DEFAULT_RETRIES})`,
+      parseCount(100),
+    )
+    .option(
+      "--retry-delay <seconds>",
+      `the wait before the first retry, doubled each time (default ${DEFAULT_RETRY_DELAY_SECONDS})`,
+      parseTimeleft,
+    )
+    .option("--no-digest", "ask the server for no digest (Want-Digest) and check none it sends")
     .option(
       "-H, --header <header>",
       'an extra request header, "Name: value"; repeatable',
       collectHeader,
     )
-    .option("--progress", "always show a progress bar on stderr")
-    .option("--no-progress", "never show a progress bar (default: on a terminal only)");
+    .option("--progress", "always show the progress line on stderr")
+    .option("--no-progress", "never show the progress line (default: on a terminal only)");
   addCredentialOptions(get, { failIfNoauth: true });
   addDiscoveryOptions(get);
   get
     .addHelpText(
       "after",
       `
+A broken transfer (reset, timeout, HTTP 5xx) is retried with a backoff and continued from
+the bytes already written (Range, If-Range); a file that changed meanwhile starts over. Each
+file is written to .NAME.part beside it and renamed when complete and checked against the
+server's Digest (Want-Digest: adler32, crc32c, sha-256) and --checksum. A file that fails
+after its retries keeps its .NAME.part for --continue; one that fails a check is removed.
+
+Exit codes: 0 every file saved, 1 any failed (the others are kept), 2 usage error or no
+credential.
+
 Examples:
   ${PROGRAM} get https://datafind.example.org/api/v1/gwf.json
   ${PROGRAM} get --scope read:/frames -o H-H1.gwf https://frames.example.org/H-H1.gwf
+  gw_data_find -o H -t H1_HOFT_C00 -s 1368975618 -e 1368979218 --url-type https \\
+    | ${PROGRAM} get --from-file - -d frames/ -j 8
+  ${PROGRAM} get --from-file frames.txt -d frames/ --continue   # after a failed run
   ${PROGRAM} get --token false --cert false https://example.org/private   # netrc only`,
     )
-    .action(async (url: string, flags: GetFlags) => {
-      await run(async () => (await import("./commands/get.js")).runGet(url, flags), url);
+    .action(async (urls: string[] | undefined, flags: GetFlags) => {
+      await run(
+        async () => (await import("./commands/get.js")).runGet(urls ?? [], flags),
+        urls?.length === 1 ? urls[0] : undefined,
+      );
     });
 
   const token = program

@@ -16,6 +16,8 @@ export interface RunNodeOptions {
   timeoutMs?: number;
   /** Called with the child once it is spawned (e.g. to watch its memory). */
   onSpawn?: (child: ChildProcess) => void;
+  /** Text for the child's stdin (default: none, stdin ends at once). */
+  input?: string;
 }
 
 /** Run `node …args`; resolves when the child exits. */
@@ -26,8 +28,12 @@ export function runNode(
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [...args], {
       env: options.env ?? process.env,
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    // No input: stdin ends at once, as if it were /dev/null. A child that exits without
+    // reading it must not fail the caller.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(options.input ?? "");
     options.onSpawn?.(child);
     let stdout = "";
     let stderr = "";

@@ -46,6 +46,12 @@ export interface ServerOptions {
   /** Extra CA certificates the server trusts for client certificates. */
   clientCa?: string[];
   handler?: Handler;
+  /**
+   * How long an idle connection stays open, in ms (default 1000). Node's client does not
+   * reuse a connection whose server says `Keep-Alive: timeout=1`: tests of connection
+   * reuse need more.
+   */
+  keepAliveTimeout?: number;
 }
 
 function chainOf(socket: TLSSocket): { chain: string[]; leaf?: PeerCertificate } {
@@ -112,7 +118,7 @@ export async function startServer(options: ServerOptions = {}): Promise<TestServ
           },
           listener,
         );
-  server.keepAliveTimeout = 1000;
+  server.keepAliveTimeout = options.keepAliveTimeout ?? 1000;
   server.listen(0, host);
   await once(server, "listening");
   const { port } = server.address() as AddressInfo;

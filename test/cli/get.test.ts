@@ -153,40 +153,48 @@ describe("igwn-auth get", () => {
   });
 
   it("exits 1 with the reason when the server cannot be reached", async () => {
-    const result = await runCli(["get", "--no-auth", "https://127.0.0.1:1/data"], {
-      env: world.env,
-    });
+    const result = await runCli(
+      ["get", "--retries", "0", "--no-auth", "https://127.0.0.1:1/data"],
+      {
+        env: world.env,
+      },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
       /^igwn-auth: request to https:\/\/127\.0\.0\.1:1\/data failed: .*ECONNREFUSED/,
     );
   });
 
-  it("gives up on a stalled transfer after --timeout, leaving no partial file", async () => {
+  it("gives up on a stalled transfer after --timeout, keeping what arrived in .NAME.part only", async () => {
     const out = inWorld(world, "stalled.bin");
+    const part = inWorld(world, ".stalled.bin.part");
     const started = Date.now();
     const result = await runCli(
-      ["get", "--timeout", "0.5", "-o", out, `${world.server.origin}/stall`],
+      ["get", "--timeout", "0.5", "--retries", "0", "-o", out, `${world.server.origin}/stall`],
       { env: world.env },
     );
     expect(result.code).toBe(1);
     expect(errors(result)).toMatch(
-      /^igwn-auth: request to .*\/stall failed: Timeout awaiting 'socket'/,
+      /^igwn-auth: request to .*\/stall failed: Timeout awaiting 'socket'.*\nigwn-auth: 1\.0 MiB kept in \.stalled\.bin\.part: --continue resumes it\n$/,
     );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(existsSync(out)).toBe(false);
-    expect(readdirSync(world.dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+    expect(statSync(part).size).toBe(1024 * 1024);
+    expect(statSync(part).mode & 0o777).toBe(0o600);
+    expect(statSync(`${part}.json`).mode & 0o777).toBe(0o600);
+    rmSync(part);
+    rmSync(`${part}.json`);
   });
 
-  it("removes the partial file when interrupted", async () => {
+  it("keeps the partial file when interrupted, and says how to resume it", async () => {
     const out = inWorld(world, "interrupted.bin");
+    const part = inWorld(world, ".interrupted.bin.part");
     const result = await runCli(["get", "-o", out, `${world.server.origin}/stall`], {
       env: world.env,
       onSpawn: (child) => {
         // Interrupt once the first megabyte is on disk.
         const poll = setInterval(() => {
-          const part = readdirSync(world.dir).find((n) => n.startsWith(".interrupted.bin."));
-          if (part && statSync(inWorld(world, part)).size >= 1024 * 1024) {
+          if (existsSync(part) && statSync(part).size >= 1024 * 1024) {
             clearInterval(poll);
             child.kill("SIGINT");
           }
@@ -196,7 +204,12 @@ describe("igwn-auth get", () => {
     });
     expect(result.signal).toBe("SIGINT");
     expect(existsSync(out)).toBe(false);
-    expect(readdirSync(world.dir).filter((n) => n.endsWith(".part"))).toEqual([]);
+    expect(statSync(part).size).toBe(1024 * 1024);
+    expect(errors(result)).toMatch(
+      /igwn-auth: interrupted: 1 partial file kept; run the same command with --continue to resume/,
+    );
+    rmSync(part);
+    rmSync(`${part}.json`);
   });
 
   it("streams a body to a file in memory that does not grow with its size (50 MB vs 300 MB)", async () => {

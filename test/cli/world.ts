@@ -188,6 +188,8 @@ export async function runCli(
     nodeArgs?: string[];
     /** Called with the child once it is started (to signal it, say). */
     onSpawn?: (child: ChildProcess) => void;
+    /** Text for the child's stdin. */
+    input?: string;
   } = {},
 ): Promise<CliResult> {
   if (!existsSync(CLI)) {
@@ -198,6 +200,7 @@ export async function runCli(
   const outcome = await runNode([...(options.nodeArgs ?? []), CLI, ...args], {
     ...(options.env ? { env: options.env } : {}),
     timeoutMs: options.timeoutMs ?? 15_000,
+    ...(options.input !== undefined ? { input: options.input } : {}),
     onSpawn(child) {
       options.onSpawn?.(child);
       if (!options.sampleRss) return;

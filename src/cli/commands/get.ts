@@ -1,112 +1,201 @@
-// `igwn-auth get URL`: an authenticated GET streamed to stdout or a file. The body is
-// never held in memory: got's stream is piped with backpressure, so a multi-GB frame file
-// downloads in constant memory.
-import { createWriteStream, rmSync } from "node:fs";
-import { chmod, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
-import type { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+// `igwn-auth get URL...`: authenticated downloads. One URL goes to stdout or `-o FILE`;
+// many (given, or listed with --from-file) go to `-d DIR`, `-j N` at a time on one
+// Session. Each is retried and resumed after a failure, checked against the server's
+// digest and --checksum, and renamed into place only when complete and checked; the
+// machinery is in ../download/. Bodies are never held in memory.
+import { rmSync, statSync, writeSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { Session } from "../../session/session.js";
 import type { AuthFlags } from "../auth-flags.js";
-import { ExitCode, type ExitCodeValue } from "../exit-codes.js";
-import { DownloadProgress } from "../progress.js";
+import {
+  DEFAULT_JOBS,
+  DEFAULT_RETRIES,
+  DEFAULT_RETRY_DELAY_SECONDS,
+  STALL_TIMEOUT_MS,
+} from "../download/defaults.js";
+import { parseChecksumOption, type StatedDigest } from "../download/digests.js";
+import { type DownloadContext, downloadFile } from "../download/download-file.js";
+import type { PartFile } from "../download/part-file.js";
+import { type PlannedDownload, planDownloads } from "../download/plan.js";
+import { TransferProgress } from "../download/progress.js";
+import { runQueue } from "../download/queue.js";
+import { type FileOutcome, outcomeLine, retryLine, summaryLine } from "../download/report.js";
+import type { TransferEvents } from "../download/transfer.js";
+import { readUrlList } from "../download/url-list.js";
+import { ExitCode, type ExitCodeValue, UsageError } from "../exit-codes.js";
+import { escapeControl, formatBytes } from "../format.js";
+import { PROGRAM } from "../output.js";
 import { sessionOptionsFrom } from "../session-options.js";
 
 /** Flags of `igwn-auth get`. */
 export interface GetFlags extends AuthFlags {
-  /** `-o FILE`; `-` or absent: stdout. */
+  /** `-o FILE`; `-`: stdout. */
   output?: string;
+  /** `-d DIR`. */
+  dir?: string;
+  /** `--from-file LIST`; `-`: stdin. */
+  fromFile?: string;
+  /** `-j N`: transfers at once. */
+  jobs?: number;
+  /** `--continue`: resume partial files of an earlier run, skip files already there. */
+  continue?: boolean;
+  /** `--checksum ALG:HEX`, as given. */
+  checksum?: string;
+  /** `--retries N`: failed attempts in a row without progress before giving up. */
+  retries?: number;
+  /** `--retry-delay SECONDS`: the first wait before a retry, doubled each time. */
+  retryDelay?: number;
+  /** `--no-digest` makes this `false`: no Want-Digest, no server digest checked. */
+  digest?: boolean;
   header?: [string, string][];
-  /** `--progress` / `--no-progress`; absent: a bar when stderr is a terminal. */
+  /** `--progress` / `--no-progress`; absent: a status line when stderr is a terminal. */
   progress?: boolean;
 }
 
-/** Whether to draw a progress bar: on a terminal, unless the body goes to that terminal too. */
+/** Whether to draw the status line: on a terminal, unless the body goes to that terminal too. */
 export function wantProgress(flags: Pick<GetFlags, "progress">, toStdout: boolean): boolean {
   if (flags.progress !== undefined) return flags.progress;
   return process.stderr.isTTY === true && !(toStdout && process.stdout.isTTY === true);
 }
 
-function isBrokenPipe(err: unknown): boolean {
-  return (err as NodeJS.ErrnoException | undefined)?.code === "EPIPE";
-}
-
-async function toStdout(body: Readable): Promise<void> {
-  try {
-    // stdout is never ended: it belongs to the process, not to this download.
-    await pipeline(body, process.stdout, { end: false });
-  } catch (err) {
-    // `igwn-auth get URL | head` closes the pipe early: stop downloading, quietly.
-    if (!isBrokenPipe(err)) throw err;
-    body.destroy();
+function checkFlags(plans: readonly PlannedDownload[], flags: GetFlags): void {
+  if (flags.checksum !== undefined && plans.length !== 1) {
+    throw new UsageError(`--checksum is for one URL (${plans.length} given)`);
+  }
+  if (flags.continue && plans.some((plan) => plan.target === undefined)) {
+    throw new UsageError("--continue needs -o FILE or -d DIR: stdout cannot be resumed");
   }
 }
 
-async function existingMode(path: string): Promise<number | "not-a-file" | undefined> {
+async function makeDir(dir: string): Promise<void> {
   try {
-    const stats = await stat(path);
-    return stats.isFile() ? stats.mode & 0o7777 : "not-a-file";
+    await mkdir(dir, { recursive: true });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot use -d ${escapeControl(dir)} as a folder (${code ?? err})`);
   }
 }
 
 /**
- * Write to a temporary file beside `path` and rename it into place when the whole body
- * has arrived, so a failed download never leaves a truncated file behind (or clobbers a
- * good one). Devices and FIFOs (`-o /dev/null`) are written directly.
+ * On SIGINT/SIGTERM: partial files with bytes stay for --continue, empty ones go; then the
+ * process dies of the same signal.
  */
-async function toFile(body: Readable, path: string): Promise<void> {
-  const target = resolve(path);
-  const mode = await existingMode(target);
-  if (mode === "not-a-file") {
-    await pipeline(body, createWriteStream(target));
-    return;
-  }
-  const temp = join(dirname(target), `.${basename(target)}.${process.pid}.part`);
-  // Interrupted: remove the partial file, then die of the same signal (the listener is gone).
-  const onSignal = (signal: NodeJS.Signals) => {
-    rmSync(temp, { force: true });
+function onInterrupt(active: Set<PartFile>): () => void {
+  const handler = (signal: NodeJS.Signals) => {
+    let kept = 0;
+    for (const part of active) {
+      let size = 0;
+      try {
+        size = statSync(part.part).size;
+      } catch {
+        // already gone
+      }
+      if (size > 0) kept += 1;
+      else {
+        rmSync(part.part, { force: true });
+        rmSync(part.statePath, { force: true });
+      }
+    }
+    if (kept > 0) {
+      writeSync(
+        2,
+        `\n${PROGRAM}: interrupted: ${kept} partial file${kept === 1 ? "" : "s"} kept; run the same command with --continue to resume\n`,
+      );
+    }
     process.kill(process.pid, signal);
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  try {
-    await pipeline(body, createWriteStream(temp, { flags: "wx", mode: mode ?? 0o666 }));
-    if (mode !== undefined) await chmod(temp, mode);
-    await rename(temp, target);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  process.once("SIGINT", handler);
+  process.once("SIGTERM", handler);
+  return () => {
+    process.off("SIGINT", handler);
+    process.off("SIGTERM", handler);
+  };
 }
 
-/** Run `igwn-auth get URL`; resolves to the exit code, rejects with the failure. */
-export async function runGet(url: string, flags: GetFlags): Promise<ExitCodeValue> {
-  const session = new Session(await sessionOptionsFrom(url, flags, flags.header ?? []));
-  const output = flags.output === "-" ? undefined : flags.output;
-  const progress = wantProgress(flags, output === undefined)
-    ? new DownloadProgress({
-        stream: process.stderr,
-        force: flags.progress === true,
-        delayMs: flags.progress === true ? 0 : 500,
-      })
+/** Run `igwn-auth get URL...`; resolves to the exit code, rejects with a usage or credential error. */
+export async function runGet(urls: readonly string[], flags: GetFlags): Promise<ExitCodeValue> {
+  const listed = flags.fromFile === undefined ? [] : await readUrlList(flags.fromFile);
+  const plans = planDownloads([...urls, ...listed], {
+    output: flags.output,
+    dir: flags.dir,
+    fromFile: flags.fromFile !== undefined,
+  });
+  checkFlags(plans, flags);
+  let expected: StatedDigest | undefined;
+  if (flags.checksum !== undefined) {
+    try {
+      expected = parseChecksumOption(flags.checksum);
+    } catch (err) {
+      throw new UsageError(
+        `--checksum ${escapeControl(flags.checksum)}: ${(err as Error).message}`,
+      );
+    }
+  }
+  const headers = flags.header ?? [];
+  const options = await sessionOptionsFrom((plans[0] as PlannedDownload).url, flags, headers);
+  if (flags.timeout === undefined) options.timeout = { socket: STALL_TIMEOUT_MS };
+  const session = new Session(options);
+  if (flags.dir !== undefined) await makeDir(flags.dir);
+
+  const batch = flags.dir !== undefined;
+  const progress = new TransferProgress({
+    stream: process.stderr,
+    files: plans.length,
+    force: flags.progress === true,
+    quiet: !wantProgress(
+      flags,
+      plans.every((plan) => plan.target === undefined),
+    ),
+    delayMs: flags.progress === true ? 0 : 500,
+  });
+  const say = (text: string) => progress.log(`${PROGRAM}: ${escapeControl(text)}`);
+  const ctx: DownloadContext = {
+    got: session.got,
+    retries: flags.retries ?? DEFAULT_RETRIES,
+    retryDelayMs: (flags.retryDelay ?? DEFAULT_RETRY_DELAY_SECONDS) * 1000,
+    // A Range of the user's own is sent as it is: nothing to resume or check then.
+    resume: !headers.some(([name]) => name === "range"),
+    askDigest: flags.digest !== false && !headers.some(([name]) => name === "want-digest"),
+    continue: flags.continue === true,
+    expected,
+    active: new Set(),
+  };
+  const eventsFor = (
+    index: number,
+    label: string,
+  ): TransferEvents & { onNote(text: string): void } => ({
+    onStart: (size, from) => progress.start(index, size, from),
+    onBytes: (bytes) => progress.add(index, bytes),
+    onRetry: (notice) => say(retryLine(label, notice)),
+    onNote: (text) => say(`${label}: ${text}`),
+  });
+
+  const release = plans.some((plan) => plan.target !== undefined)
+    ? onInterrupt(ctx.active)
     : undefined;
-  const body = session.got.stream(url);
-  if (progress) {
-    body.on("downloadProgress", ({ transferred, total }: { transferred: number; total?: number }) =>
-      progress.update(transferred, total),
-    );
-  }
+  const started = performance.now();
+  const outcomes: FileOutcome[] = [];
   try {
-    if (output === undefined) await toStdout(body);
-    else await toFile(body, output);
+    await runQueue(plans, batch ? (flags.jobs ?? DEFAULT_JOBS) : 1, async (plan, index) => {
+      const outcome = await downloadFile(plan, ctx, eventsFor(index, plan.label));
+      outcomes[index] = outcome;
+      progress.finish(index);
+      // One URL to stdout or -o: quiet on success, as before; a failure is one line.
+      if (batch) say(outcomeLine(outcome));
+      else if (outcome.status === "failed") {
+        say(outcome.message ?? "failed");
+        if (outcome.kept) {
+          say(
+            `${formatBytes(outcome.kept.bytes)} kept in ${outcome.kept.name}: --continue resumes it`,
+          );
+        }
+      }
+    });
   } finally {
-    progress?.stop();
+    release?.();
+    progress.stop();
   }
-  return ExitCode.OK;
+  if (batch) say(summaryLine(outcomes, (performance.now() - started) / 1000));
+  const codes = outcomes.filter((o) => o.status === "failed").map((o) => o.exitCode ?? 1);
+  return codes.length === 0 ? ExitCode.OK : (Math.max(...codes) as ExitCodeValue);
 }

@@ -88,7 +88,7 @@ export class PartFile implements Sink {
     const { part, state } = partPaths(target);
     await Promise.all([rm(part, { force: true }), rm(state, { force: true })]);
     // O_EXCL: if something appeared at this path since, fail rather than follow it.
-    const handle = await open(part, "wx", 0o600);
+    const handle = await open(part, "wx+", 0o600); // read too: the overlap check reads it back
     return new PartFile(target, handle, 0);
   }
 
