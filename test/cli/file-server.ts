@@ -37,6 +37,11 @@ export interface ServedFile {
   contentRangeSkew?: number;
   /** `Digest` on `Want-Digest`: the right adler32, a wrong one, or a value that is not adler32. */
   digest?: "adler32" | "wrong" | "malformed" | "none";
+  /**
+   * End the Content-Range line of a 206 with LF alone, as XrdHttp 5.5.3 does when a Digest
+   * follows (Node's strict parser refuses it).
+   */
+  bareLf?: boolean;
   /** What the next requests meet, consumed one per request. */
   plan?: Step[];
 }
@@ -157,6 +162,15 @@ export async function startFileServer(): Promise<FileServer> {
     }
     const body = file.body.subarray(start, end + 1);
     headers["content-length"] = String(body.length);
+    if (file.bareLf && status === 206) {
+      // Written by hand: Node's server will not send a line without its CR.
+      const lines = Object.entries(headers)
+        .filter(([name]) => name !== "content-range")
+        .map(([name, value]) => `${name}: ${value}\r\n`);
+      const head = `HTTP/1.1 206 Partial Content\r\nContent-Range: ${headers["content-range"]}\n${lines.join("")}Connection: close\r\n\r\n`;
+      req.socket.end(Buffer.concat([Buffer.from(head, "latin1"), body]));
+      return;
+    }
     res.writeHead(status, headers);
     if (step && "reset" in step) {
       res.write(body.subarray(0, step.reset));

@@ -58,6 +58,19 @@ describe("igwn-auth get resumes a broken transfer", () => {
     expect(readdirSync(dir)).toEqual(["a.gwf"]);
   });
 
+  it("reads a 206 whose Content-Range line ends in LF alone (as XrdHttp 5.5's) leniently, once the strict parser refused it", async () => {
+    const body = content(2 * MiB);
+    const url = files.put("/barelf/lf.gwf", { body, bareLf: true, plan: [{ reset: MiB }] });
+    const dir = tempDir("barelf-");
+    const result = await get(["-d", dir, url]);
+    expect(errors(result)).toMatch(
+      /lf\.gwf: the server ends a header line with LF alone .*: reading its headers leniently/,
+    );
+    expect(result.code).toBe(0);
+    expect(sha256(readFileSync(join(dir, "lf.gwf")))).toBe(sha256(body));
+    expect(files.requestsFor("/barelf/lf.gwf")).toHaveLength(3);
+  });
+
   it("retries a 503 after its backoff, then succeeds", async () => {
     const body = content(200_000);
     const url = files.put("/busy/b.gwf", { body, plan: [{ status: 503 }, { status: 503 }] });

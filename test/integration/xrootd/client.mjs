@@ -6,10 +6,21 @@
 // xrootd.test.ts does.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { request as httpsRequest } from "node:https";
+import { connect, createServer } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { connect as tlsConnect } from "node:tls";
 import { inspect } from "node:util";
 import { HTTPError } from "got";
 
@@ -273,6 +284,67 @@ const scenarios = {
     return failingRedirect(`${A}/data/redir/missing.txt?authz=${authz}`);
   },
 
+  /**
+   * 10. `igwn-auth get --from-file LIST -d DIR -j 3`: the frames, three at a time on one
+   * session, each checked against the adler32 XrdHttp states on Want-Digest. And what
+   * XrdHttp 5.5 answers to the Want-Digest the command sends, and to an open-ended Range.
+   */
+  async getMany() {
+    useEnv({ BEARER_TOKEN_FILE: world.tokenFiles.good });
+    const frames = world.frames.filter((f) => f.name !== "big.gwf");
+    const dir = mkdtempSync(join(tmpdir(), "igwn-get-"));
+    const list = join(dir, "frames.txt");
+    writeFileSync(
+      list,
+      `# as gw_data_find --url-type https prints them\n${frames.map((f) => `${A}${f.path}`).join("\n")}\n`,
+    );
+    const out = join(dir, "frames");
+    const cli = await runCli(["get", "--from-file", list, "-d", out, "-j", "3"]);
+    // What XrdHttp sends, byte for byte, now that it has computed the file's checksum.
+    const path = frames[0].path;
+    const token = world.tokens.good;
+    return {
+      cli,
+      stored: storedFiles(out),
+      heads: {
+        wantDigest: await rawHead(path, token, {
+          "Want-Digest": "adler32, crc32c;q=0.5, sha-256;q=0.3",
+        }),
+        closedRange: await rawHead(path, token, { Range: "bytes=100-199" }),
+        openRange: await rawHead(path, token, { Range: "bytes=100-" }),
+      },
+      // The same closed Range through a Session, whose parser is Node's strict one.
+      sessionRange: await attempt(
+        new Session().get(`${A}${path}`, { headers: { range: "bytes=100-199" } }),
+      ),
+    };
+  },
+
+  /**
+   * 11. The network drops mid-file (a proxy resets the connection after 4 MiB): `igwn-auth
+   * get` continues from what it has with a Range request to XrdHttp, and checks the whole
+   * file against its adler32.
+   */
+  async getResumed() {
+    useEnv({ BEARER_TOKEN_FILE: world.tokenFiles.good });
+    const big = world.frames.find((f) => f.name === "big.gwf");
+    const proxy = await cuttingProxy(Number(new URL(A).port), 4 * 1024 * 1024);
+    const dir = mkdtempSync(join(tmpdir(), "igwn-resume-"));
+    try {
+      const cli = await runCli([
+        "get",
+        "--retry-delay",
+        "0.1",
+        "-d",
+        dir,
+        `https://127.0.0.1:${proxy.port}${big.path}`,
+      ]);
+      return { cli, connections: proxy.connections, stored: storedFiles(dir), size: big.size };
+    } finally {
+      await proxy.close();
+    }
+  },
+
   /** 9. B runs the README configuration: only `http.header2cgi Authorization authz`. */
   async minimalServer() {
     useEnv({ BEARER_TOKEN_FILE: world.tokenFiles.minimal });
@@ -284,6 +356,88 @@ const scenarios = {
     };
   },
 };
+
+/**
+ * A TCP proxy in front of `port` that resets its first connection (RST to the client) once
+ * `cutAfter` bytes have gone from the server to the client: a network that drops mid-file.
+ * TLS passes through untouched. Reports the bytes each connection carried to the client.
+ */
+async function cuttingProxy(port, cutAfter) {
+  const connections = [];
+  const server = createServer((client) => {
+    const index = connections.length;
+    const record = { toClient: 0, cut: false };
+    connections.push(record);
+    const upstream = connect(port, "127.0.0.1");
+    client.on("error", () => undefined);
+    upstream.on("error", () => client.destroy());
+    client.pipe(upstream);
+    upstream.on("data", (chunk) => {
+      if (record.cut) return;
+      record.toClient += chunk.length;
+      client.write(chunk);
+      if (index === 0 && record.toClient >= cutAfter) {
+        // Stop forwarding, give the client a moment to read what it was sent, then reset.
+        record.cut = true;
+        upstream.destroy();
+        setTimeout(() => client.resetAndDestroy(), 300);
+      }
+    });
+    upstream.on("end", () => client.end());
+    client.on("close", () => upstream.destroy());
+  });
+  await new Promise((done) => server.listen(0, "127.0.0.1", done));
+  return {
+    port: server.address().port,
+    connections,
+    close: () => new Promise((done) => server.close(done)),
+  };
+}
+
+/**
+ * The response head server A sends for GET `path` with `headers`, exactly as it arrives (a
+ * raw TLS connection: no HTTP parser in between). The token goes in the request only.
+ */
+function rawHead(path, token, headers) {
+  return new Promise((done) => {
+    const { hostname, port } = new URL(A);
+    const socket = tlsConnect({
+      host: hostname,
+      port: Number(port),
+      ca: readFileSync(world.caFile),
+      servername: undefined,
+    });
+    let bytes = Buffer.alloc(0);
+    const finish = () => {
+      const end = bytes.indexOf("\r\n\r\n");
+      done(bytes.subarray(0, end < 0 ? Math.min(bytes.length, 2000) : end + 4).toString("latin1"));
+      socket.destroy();
+    };
+    socket.on("secureConnect", () => {
+      const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+      socket.write(
+        `GET ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${token}\r\n${lines.join("")}Connection: close\r\n\r\n`,
+      );
+    });
+    socket.on("data", (chunk) => {
+      bytes = Buffer.concat([bytes, chunk]);
+      if (bytes.includes("\r\n\r\n")) finish();
+    });
+    socket.on("error", (err) => done(`error: ${err.message}`));
+    socket.on("close", finish);
+  });
+}
+
+/** Every file in `dir`, by name, with its length and sha256. */
+function storedFiles(dir) {
+  if (!existsSync(dir)) return {};
+  return Object.fromEntries(
+    readdirSync(dir).map((name) => {
+      const bytes = readFileSync(join(dir, name));
+      return [name, { length: bytes.length, sha256: sha256(bytes) }];
+    }),
+  );
+}
 
 /**
  * As a user does: `grid-proxy-init` with no `-out` writes /tmp/x509up_u<uid>, where a plain

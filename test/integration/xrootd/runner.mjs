@@ -14,6 +14,7 @@
 // built library, as a user runs it — and prints one JSON report on stdout: what the client
 // saw, and the tail of each server's log. Progress goes to stderr.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import {
   chmodSync,
   chownSync,
@@ -310,6 +311,8 @@ async function main() {
       // Without it XrdHttp 5.5 sends https clients to http:// on a redirect.
       "http.desthttps yes",
       "scitokens.trace all",
+      // Checksums for Want-Digest (what `igwn-auth get` asks for): adler32, as the grid does.
+      "xrootd.chksum adler32",
     ];
 
     // Server B: the configuration of the xrootd-scitokens README, nothing more (besides the
@@ -334,7 +337,7 @@ async function main() {
     // What the servers hold before the client starts.
     const hello = "Hello from XRootD: a frame file stand-in.\n";
     const rangeBytes = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
-    for (const dir of ["", "/public", "/private", "/wlcg", "/x509", "/redir"]) {
+    for (const dir of ["", "/public", "/private", "/wlcg", "/x509", "/redir", "/frames"]) {
       nobodyDir(join(a.export, "data", dir));
     }
     nobodyDir(join(b.export, "data", "redir"));
@@ -343,6 +346,21 @@ async function main() {
     nobodyFile(join(a.export, "data/delete-me.txt"), "delete me\n");
     nobodyFile(join(a.export, "data/x509/alice.txt"), "for alice only\n");
     nobodyFile(join(b.export, "data/minimal.txt"), "served by the minimal configuration\n");
+    // Frame file stand-ins for `igwn-auth get`: random bytes, their sha256 and the adler32
+    // the real xrdadler32 computes.
+    const frames = [];
+    const frameSizes = [1, 2, 3, 1, 2, 3].map((mib, i) => mib * 1024 * 1024 + i * 4099);
+    for (const [i, size] of [...frameSizes, 12 * 1024 * 1024].entries()) {
+      const name = i < frameSizes.length ? `H-H1_TEST-${1368975618 + i * 64}-64.gwf` : "big.gwf";
+      const file = nobodyFile(join(a.export, "data/frames", name), randomBytes(size));
+      frames.push({
+        name,
+        path: `/data/frames/${name}`,
+        size,
+        sha256: createHash("sha256").update(readFileSync(file)).digest("hex"),
+        adler32: run("xrdadler32", [file]).trim().split(/\s+/)[0],
+      });
+    }
 
     const [serverA, serverB] = await Promise.all([
       startXrootd("a", a, aConfig),
@@ -392,6 +410,7 @@ async function main() {
       a: { origin: aOrigin, export: a.export, log: serverA.logFile, config: serverA.config },
       b: { origin: bOrigin, export: b.export, log: serverB.logFile, config: serverB.config },
       hello,
+      frames,
       tokens,
       tokenFiles,
       condorCreds,

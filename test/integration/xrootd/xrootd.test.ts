@@ -95,6 +95,34 @@ interface Scenarios {
   };
   tokenInUrl: FailedRedirect;
   minimalServer: { config: string; response: Outcome; withoutToken: Outcome };
+  getMany: {
+    cli: Cli;
+    stored: Record<string, Stored>;
+    heads: { wantDigest: string; closedRange: string; openRange: string };
+    sessionRange: Outcome & { code?: string | null };
+  };
+  getResumed: {
+    cli: Cli;
+    connections: { toClient: number; cut: boolean }[];
+    stored: Record<string, Stored>;
+    size: number;
+  };
+}
+
+/** How `igwn-auth` ended and what it printed. */
+interface Cli {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A frame file stand-in on server A: its name, path, size, sha256 and xrdadler32's value. */
+interface Frame {
+  name: string;
+  path: string;
+  size: number;
+  sha256: string;
+  adler32: string;
 }
 
 /** A scenario's result, with what each server logged while it ran. */
@@ -111,6 +139,7 @@ interface Report {
   privateTmp: boolean;
   world: {
     hello: string;
+    frames: Frame[];
     tokens: Record<string, string>;
     alice: { proxy: string; dn: string };
     a: { origin: string; export: string };
@@ -143,6 +172,7 @@ function missingPrerequisite(): string | undefined {
     openssl: "openssl",
     xrootd: "xrootd-server",
     "grid-proxy-init": "globus-proxy-utils",
+    xrdadler32: "xrootd-client",
   };
   for (const [command, pkg] of Object.entries(packages)) {
     if (!hasCommand(command)) return `\`${command}\` is not installed (package ${pkg})`;
@@ -449,6 +479,68 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     expect(value.response.status, why).toBe(200);
     expect(value.response.body, why).toBe("served by the minimal configuration\n");
     expect(value.withoutToken.status, why).toBe(403);
+  });
+
+  it("10. igwn-auth get --from-file LIST -d DIR -j 3 saves every frame byte-exact, each checked against the adler32 XrdHttp states (Digest: adler32=<8 hex digits>)", (ctx) => {
+    const { value, why } = scenario(ctx, "getMany");
+    const frames = ready(ctx).world.frames.filter((f) => f.name !== "big.gwf");
+    expect(value.cli.code, why).toBe(0);
+    // What XrdHttp 5.5 answers to the command's Want-Digest: adler32 in hex, as xrdadler32.
+    expect(value.heads.wantDigest, why).toMatch(
+      new RegExp(`\r\nDigest: adler32=${frames[0]?.adler32}\r\n`),
+    );
+    for (const frame of frames) {
+      expect(value.stored[frame.name], `${frame.name}\n${why}`).toEqual({
+        length: frame.size,
+        sha256: frame.sha256,
+      });
+      expect(value.cli.stderr, why).toMatch(
+        new RegExp(`^igwn-auth: ${frame.name.replace(/\./g, "\\.")}: .*, adler32 checked$`, "m"),
+      );
+    }
+    expect(Object.keys(value.stored), why).toHaveLength(frames.length);
+    expect(value.cli.stderr, why).toMatch(/^igwn-auth: 6 files, .* in /m);
+  });
+
+  it("10b. what XrdHttp 5.5.3 does with Range once it has a checksum: a bare LF after Content-Range (Node's parser refuses it), and an open range answered with 0 bytes", (ctx) => {
+    const { value, why } = scenario(ctx, "getMany");
+    const frame = ready(ctx).world.frames[0] as Frame;
+    const { closedRange, openRange } = value.heads;
+    if (!/^Server: XrootD\/v5\.5\./m.test(closedRange)) {
+      ctx.skip(
+        `these are the quirks of XRootD 5.5; this server is ${closedRange.split("\r\n")[2]}`,
+      );
+    }
+    expect(closedRange, why).toContain(
+      `\r\nContent-Range: bytes 100-199/${frame.size}\nDigest: adler32=${frame.adler32}\r\n`,
+    );
+    expect(value.sessionRange.ok, why).toBe(false);
+    expect(value.sessionRange.message, why).toMatch(/Missing expected CR after header value/);
+    expect(openRange, why).toMatch(
+      new RegExp(
+        `^HTTP/1\\.1 206 .*\r\nContent-Length: 0\r\nContent-Range: bytes 100--1/${frame.size}\n`,
+        "s",
+      ),
+    );
+  });
+
+  it("11. a download cut mid-file by the network continues from what arrived, with a Range request XrdHttp answers, and is checked whole", (ctx) => {
+    const { value, why } = scenario(ctx, "getResumed");
+    const big = ready(ctx).world.frames.find((f) => f.name === "big.gwf") as Frame;
+    expect(value.cli.code, why).toBe(0);
+    expect(value.stored["big.gwf"], why).toEqual({ length: big.size, sha256: big.sha256 });
+    // A reset reaches Node as ECONNRESET, or as got's "The server aborted pending request".
+    expect(value.cli.stderr, why).toMatch(
+      /big\.gwf: (.*ECONNRESET|The server aborted pending request) at [\d.]+ MiB of 12\.0 MiB; retrying in 100 ms, from [\d.]+ MiB/,
+    );
+    // XrdHttp 5.5's 206 needs the lenient parser (see 10b): it is used after the strict one failed.
+    expect(value.cli.stderr, why).toMatch(/big\.gwf: the server ends a header line with LF alone/);
+    expect(value.cli.stderr, why).toMatch(
+      /^igwn-auth: big\.gwf: 12\.0 MiB in .*, adler32 checked$/m,
+    );
+    // The first connection was cut after 4 MiB; the one that finished carried the rest only.
+    expect(value.connections[0]?.cut, why).toBe(true);
+    expect(value.connections.at(-1)?.toClient, why).toBeLessThan(big.size - 2 * 1024 * 1024);
   });
 
   it("leaves nothing behind: no /tmp/x509up_u<uid> or /tmp/bt_u<uid> on the host, no xrootd process", (ctx) => {
