@@ -19,6 +19,8 @@ export type Step =
   | { stall: number }
   /** Serve normally, but in small pieces with pauses (something to interrupt). */
   | { slow: true }
+  /** Redirect (302) to this URL. */
+  | { redirect: string }
   /** Replace the file's content (and its Digest) before answering (a file rewritten on the server). */
   | { change: Buffer; digest?: ServedFile["digest"] };
 
@@ -83,8 +85,9 @@ function etagOf(file: ServedFile): string | undefined {
   return file.etag ?? `"${sha256(file.body).slice(0, 16)}"`;
 }
 
-export async function startFileServer(): Promise<FileServer> {
-  const server = await startServer({ keepAliveTimeout: 10_000 });
+/** Start a file server on `host` (default 127.0.0.1; "localhost" is another origin). */
+export async function startFileServer(host?: "127.0.0.1" | "localhost"): Promise<FileServer> {
+  const server = await startServer({ keepAliveTimeout: 10_000, ...(host ? { host } : {}) });
   const files = new Map<string, ServedFile>();
   const ports = new Set<string>();
   let inFlight = 0;
@@ -115,6 +118,11 @@ export async function startFileServer(): Promise<FileServer> {
       file.body = step.change;
       if (step.digest) file.digest = step.digest;
       step = file.plan?.shift();
+    }
+    if (step && "redirect" in step) {
+      res.writeHead(302, { location: step.redirect });
+      res.end();
+      return;
     }
     if (step && "status" in step) {
       res.writeHead(step.status, step.headers ?? {});

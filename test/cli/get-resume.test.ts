@@ -82,6 +82,37 @@ describe("igwn-auth get resumes a broken transfer", () => {
   });
 });
 
+describe("igwn-auth get resumes through redirects without moving credentials", () => {
+  it("asks the URL given again on each attempt, so a redirect target on another origin never gets the token", async () => {
+    const elsewhere = await startFileServer("localhost");
+    try {
+      const body = content(2 * MiB);
+      const target = elsewhere.put("/data/r.gwf", { body, plan: [{ reset: MiB }] });
+      const url = files.put("/redirect/r.gwf", {
+        body: Buffer.alloc(0),
+        plan: [{ redirect: target }, { redirect: target }],
+      });
+      const dir = tempDir("redirect-");
+      // An explicit token is sent as is to the origin of the request made: were the retry
+      // made to the redirect target itself, it would get the token.
+      const result = await get(["--token", world.tokenFile, "-d", dir, url]);
+      expect(result.code).toBe(0);
+      expect(sha256(readFileSync(join(dir, "r.gwf")))).toBe(sha256(body));
+      const atOrigin = files.requestsFor("/redirect/r.gwf");
+      const atTarget = elsewhere.requestsFor("/data/r.gwf");
+      expect(atOrigin.map((r) => r.headers.authorization)).toEqual([
+        `Bearer ${world.token}`,
+        `Bearer ${world.token}`,
+      ]);
+      expect(atTarget).toHaveLength(2);
+      expect(atTarget.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
+      expect(atTarget[1]?.headers.range).toMatch(/^bytes=\d+-2097151$/);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});
+
 describe("igwn-auth get never splices onto a changed file", () => {
   it("starts over from the 200 a server sends when If-Range no longer holds", async () => {
     const before = content(2 * MiB);

@@ -9,6 +9,7 @@
 import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Got, Request, Response } from "got";
+import { redactUrlsInText } from "../../lib/redact-url.js";
 import { canonicalHeaderRequest } from "../../session/wire-headers.js";
 import { type Checksum, type ChecksumAlgorithm, checksumHex, newChecksum } from "./checksums.js";
 import {
@@ -157,7 +158,8 @@ export function briefReason(err: unknown): string {
     const message = (err as { response?: { statusMessage?: string } }).response?.statusMessage;
     return `HTTP ${status}${message ? ` ${message}` : ""}`;
   }
-  return (err as Error | undefined)?.message ?? String(err);
+  // got's messages name no URL, but a reason is shown: any URL in it is redacted all the same.
+  return redactUrlsInText((err as Error | undefined)?.message ?? String(err));
 }
 
 /** Wait for the response of a got stream, or its error. */
