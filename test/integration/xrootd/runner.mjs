@@ -65,11 +65,18 @@ function setUpNamespace() {
   run("ip", ["link", "set", "lo", "up"]);
   // A private /tmp: whatever lands there (a stray /tmp/x509up_u0 or /tmp/bt_u0, xrootd's
   // files) is never seen by the host and vanishes with the namespace; and the library's
-  // last-resort discovery paths hold nothing of the host's. Not when the repository itself
-  // lives under /tmp (the tmpfs would hide dist/).
-  const privateTmp = !`${REPO}/`.startsWith("/tmp/");
-  if (privateTmp) run("mount", ["-t", "tmpfs", "-o", "mode=1777,size=256m", "igwn-xrootd", "/tmp"]);
-  return { privateTmp };
+  // last-resort discovery paths hold nothing of the host's. A repository that itself lives
+  // under /tmp (a fresh clone in CI) is carried over: held on /mnt (hidden in this mount
+  // namespace only) while the tmpfs goes on, then put back at its own path.
+  const underTmp = `${REPO}/`.startsWith("/tmp/");
+  if (underTmp && !existsSync("/mnt")) return { privateTmp: false };
+  if (underTmp) run("mount", ["--bind", REPO, "/mnt"]);
+  run("mount", ["-t", "tmpfs", "-o", "mode=1777,size=256m", "igwn-xrootd", "/tmp"]);
+  if (underTmp) {
+    mkdirSync(REPO, { recursive: true });
+    run("mount", ["--move", "/mnt", REPO]);
+  }
+  return { privateTmp: true };
 }
 
 /**
