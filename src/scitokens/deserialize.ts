@@ -262,6 +262,19 @@ async function deserialize(
  * ```
  * @category SciTokens
  */
+/**
+ * The claims of a serialised token, read without verifying it, or `undefined` when it does
+ * not parse: only to describe a token that was sent as given (e.g. in an error's
+ * explanation), never to decide anything. Internal.
+ */
+export function unverifiedClaims(raw: string): TokenClaims | undefined {
+  try {
+    return parse(raw, "the token").claims;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function deserializeToken(
   raw: string | Uint8Array,
   opts: DeserializeOptions = {},
