@@ -242,6 +242,19 @@ async function deserialize(
 }
 
 /**
+ * The claims of a serialised token, read without verifying it, or `undefined` when it does
+ * not parse: only to describe a token that was sent as given (e.g. in an error's
+ * explanation), never to decide anything. Internal.
+ */
+export function unverifiedClaims(raw: string): TokenClaims | undefined {
+  try {
+    return parse(raw, "the token").claims;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Parse a serialised SciToken (surrounding whitespace ignored) and verify its signature,
  * with `opts.publicKey` or else with its issuer's published keys
  * (`{iss}/.well-known/openid-configuration`, then `oauth-authorization-server`, then
@@ -262,19 +275,6 @@ async function deserialize(
  * ```
  * @category SciTokens
  */
-/**
- * The claims of a serialised token, read without verifying it, or `undefined` when it does
- * not parse: only to describe a token that was sent as given (e.g. in an error's
- * explanation), never to decide anything. Internal.
- */
-export function unverifiedClaims(raw: string): TokenClaims | undefined {
-  try {
-    return parse(raw, "the token").claims;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function deserializeToken(
   raw: string | Uint8Array,
   opts: DeserializeOptions = {},

@@ -320,3 +320,44 @@ describe("failIfNoauth and token: true", () => {
     expect(err.auth?.nextSteps[0]).toBe("get a token: htgettoken -a vault.ligo.org -i igwn");
   });
 });
+
+describe("the debug log", () => {
+  const DIST = join(import.meta.dirname, "../../dist/index.js");
+  const script = `
+    import { Session } from ${JSON.stringify(DIST)};
+    await new Session({ cert: false, retry: { limit: 0 }, https: { certificateAuthority: process.env.CA } })
+      .get(process.argv[1]).catch(() => {});
+  `;
+  async function debugLines(env: NodeJS.ProcessEnv): Promise<string> {
+    const { IGWN_TEST_ROOT: _root, ...rest } = process.env;
+    const { runNode } = await import("../../src/testing/child-process.js");
+    const result = await runNode(["--input-type=module", "-e", script, `${server.origin}/x`], {
+      env: {
+        ...rest,
+        NODE_DEBUG: "igwn-auth",
+        CA: trustTestCa().https.certificateAuthority,
+        ...env,
+      },
+    });
+    return result.stderr;
+  }
+
+  it("tells 'no candidate' from 'found and rejected: why'", async () => {
+    refuse(401);
+    const none = await debugLines({ BEARER_TOKEN_FILE: join(dir, "absent") });
+    expect(none).toMatch(/scitoken: no token for https:\/\/127\.0\.0\.1:\d+: no candidate/);
+    const expired = await issuer.mint({ exp: now() - 120, aud: "ANY" });
+    const path = tokenFile("debug-expired", expired);
+    const issuerCa = writeFile(join(dir, "issuer-ca.pem"), issuer.ca);
+    const found = await debugLines({ BEARER_TOKEN_FILE: path, NODE_EXTRA_CA_CERTS: issuerCa });
+    expect(found).toMatch(
+      new RegExp(
+        `scitoken: found and rejected \\$BEARER_TOKEN_FILE \\(${path}\\): claim 'exp': the token expired 2 min`,
+      ),
+    );
+    expect(found).toMatch(
+      /scitoken: no valid token for https:\/\/127\.0\.0\.1:\d+: found and rejected/,
+    );
+    expect(found).not.toContain(expired.split(".")[2]);
+  });
+});

@@ -39,9 +39,7 @@ describe("validateCertificate", () => {
     const path = writeCredentialFile(dir, "x509.pem", issueUserCertificate().certPem);
     const error = thrown(() => validateCertificate(path, 1e10));
     expect(error.code).toBe(ErrorCode.INVALID_CERTIFICATE);
-    expect(error.message).toContain(
-      `X.509 certificate ${path} has less than 115740 d 17 h left`,
-    );
+    expect(error.message).toContain(`X.509 certificate ${path} has less than 115740 d 17 h left`);
     expect(error.message).toMatch(/expires at \d{4}-\d\d-\d\dT.*\(\d+ h( \d+ min)? from now\)/);
   });
 

@@ -6,33 +6,45 @@
  */
 export type SentCredential =
   | {
+      /** A bearer token. */
       readonly kind: "bearer";
       /** Where it came from: `$BEARER_TOKEN_FILE (/run/user/1000/bt_u1000)`, `the token option`. */
       readonly source: string;
+      /** The token's subject. */
       readonly sub?: string;
+      /** The token's audiences. */
       readonly aud?: readonly string[];
+      /** The token's scope. */
       readonly scope?: string;
+      /** The token's issuer. */
       readonly issuer?: string;
       /** Seconds until `exp`; absent when the token has none. */
       readonly timeLeft?: number;
     }
   | {
+      /** An X.509 certificate, presented in the TLS handshake. */
       readonly kind: "x509";
       /** The certificate (or proxy) file. */
       readonly source: string;
+      /** Whose it is: the subject of the user certificate behind a proxy. */
       readonly subject?: string;
+      /** Whether it is an RFC 3820 proxy. */
       readonly proxy?: boolean;
+      /** Seconds until it expires. */
       readonly timeLeft?: number;
       /** Why it could not be described (the file changed or went away since). */
       readonly problem?: string;
     }
   | {
+      /** HTTP basic auth. */
       readonly kind: "basic";
       /** `netrc (/home/albert/.netrc)` or `the auth option`. */
       readonly source: string;
+      /** The user name (never the password). */
       readonly username: string;
     }
   | {
+      /** A header a custom strategy wrote. */
       readonly kind: "header";
       /** The strategy that wrote it. */
       readonly source: string;
@@ -47,9 +59,11 @@ export type SentCredential =
  * @category Errors
  */
 export interface PassedOverCredential {
+  /** What kind of credential it was. */
   readonly kind: "bearer" | "x509" | "basic";
   /** Where it was: `$SCITOKEN_FILE (/path)`, `X509_USER_PROXY (/path)`, `netrc (/path)`. */
   readonly source: string;
+  /** Why it was not used, e.g. `claim 'exp': the token expired 5 min ago`. */
   readonly reason: string;
 }
 
@@ -65,9 +79,11 @@ export interface ServerChallenge {
   readonly scheme?: string;
   /** RFC 6750 `error`, e.g. `insufficient_scope`, `invalid_token`. */
   readonly error?: string;
+  /** RFC 6750 `error_description`: the server's own words. */
   readonly errorDescription?: string;
   /** The scope the server asks for (RFC 6750 `scope`). */
   readonly scope?: string;
+  /** The protection space (`realm`). */
   readonly realm?: string;
 }
 
