@@ -79,3 +79,19 @@ export function formatDuration(seconds: number): string {
 export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(JSON_CONTROL, (c) => `\\u${hex(c, 4)}`);
 }
+
+/**
+ * A value from a token, a file or a server, quoted for a message: JSON, with every control
+ * character escaped (so a library error printed to a terminal cannot drive it), strings
+ * longer than `max` cut with `…`.
+ *
+ * @example
+ * ```ts
+ * quoted("scitoken:1.0"); // '"scitoken:1.0"'
+ * ```
+ */
+export function quoted(value: unknown, max = Number.POSITIVE_INFINITY): string {
+  const shown = typeof value === "string" && value.length > max ? `${value.slice(0, max)}…` : value;
+  const text = JSON.stringify(shown) ?? String(shown);
+  return text.replace(JSON_CONTROL, (c) => `\\u${hex(c, 4)}`);
+}

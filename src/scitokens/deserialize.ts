@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import type { CryptoKey, JWK } from "jose";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFile } from "../lib/read-file.js";
+import { quoted } from "../lib/text.js";
 import { explicitPublicKey } from "./keys/explicit-key.js";
 import { SciToken, type TokenClaims, type TokenHeader } from "./token.js";
 
@@ -73,8 +74,7 @@ function invalid(message: string, cause?: unknown): IgwnAuthError {
 
 // Values from the token shown in messages are short, quoted, and never the token itself.
 function show(value: unknown): string {
-  const text = typeof value === "string" ? value : String(value);
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+  return quoted(typeof value === "string" ? value : String(value), 64);
 }
 
 function toText(raw: unknown, source: string): string {

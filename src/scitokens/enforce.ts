@@ -2,7 +2,7 @@
 // isValidToken, discovery, its cache and the CLI's `diagnose` all give the same verdict
 // and the same reason. Internal.
 
-import { formatDuration } from "../lib/text.js";
+import { formatDuration, quoted } from "../lib/text.js";
 import {
   grantsAllow,
   parseRequestedScopes,
@@ -106,7 +106,7 @@ const PROFILE_NAMES: Readonly<Record<Profile, string>> = {
 };
 
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  return quoted(value);
 }
 
 function showList(values: readonly string[]): string {

@@ -3,7 +3,7 @@
 // unknown `kid` triggers another fetch, and stale keys when the issuer cannot be reached.
 import type { KeyObject } from "node:crypto";
 import { ErrorCode, IgwnAuthError } from "../../lib/errors.js";
-import { formatDuration } from "../../lib/text.js";
+import { formatDuration, quoted } from "../../lib/text.js";
 import { readKeyCache, writeKeyCache } from "./disk-cache.js";
 import type { IssuerFetchOptions } from "./http.js";
 import { fetchJwks } from "./jwks.js";
@@ -33,7 +33,7 @@ export interface IssuerKeyOptions extends IssuerFetchOptions {
 }
 
 function describeKid(hint: KeyHint): string {
-  return hint.kid === undefined ? `no kid (alg ${hint.alg})` : `kid ${JSON.stringify(hint.kid)}`;
+  return hint.kid === undefined ? `no kid (alg ${hint.alg})` : `kid ${quoted(hint.kid, 64)}`;
 }
 
 // A set fetched over http must not serve a caller that did not allow http.
