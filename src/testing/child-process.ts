@@ -1,5 +1,5 @@
-// Run node in a child process and collect what it prints: the demo and the tests run the
-// built `igwn-auth` command this way, as a user would.
+// Run a command in a child process and collect what it prints: the demo and the tests run
+// the built `igwn-auth` command, npm and the integration runner this way, as a user would.
 import { type ChildProcess, spawn } from "node:child_process";
 
 /** How a child process ended, and everything it printed. */
@@ -12,20 +12,29 @@ export interface ChildOutcome {
 
 export interface RunNodeOptions {
   env?: NodeJS.ProcessEnv;
-  /** Kill the child (SIGKILL) after this many milliseconds; default 20 s. */
+  /** The working folder; default this process's. */
+  cwd?: string;
+  /** Kill the child after this many milliseconds; default 20 s. */
   timeoutMs?: number;
+  /** How to kill it on timeout; default SIGKILL to the child. */
+  onTimeout?: (child: ChildProcess) => void;
+  /** Give the child a process group of its own (so `onTimeout` can end all of it). */
+  detached?: boolean;
   /** Called with the child once it is spawned (e.g. to watch its memory). */
   onSpawn?: (child: ChildProcess) => void;
 }
 
-/** Run `node …args`; resolves when the child exits. */
-export function runNode(
+/** Run `command …args`; resolves when the child exits, rejects when it cannot start. */
+export function runCommand(
+  command: string,
   args: readonly string[],
   options: RunNodeOptions = {},
 ): Promise<ChildOutcome> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [...args], {
+    const child = spawn(command, [...args], {
       env: options.env ?? process.env,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      ...(options.detached ? { detached: true } : {}),
       stdio: ["ignore", "pipe", "pipe"],
     });
     options.onSpawn?.(child);
@@ -37,7 +46,8 @@ export function runNode(
     child.stderr.setEncoding("utf8").on("data", (text: string) => {
       stderr += text;
     });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 20_000);
+    const timeout = options.onTimeout ?? ((c: ChildProcess) => c.kill("SIGKILL"));
+    const timer = setTimeout(() => timeout(child), options.timeoutMs ?? 20_000);
     child.once("error", (err) => {
       clearTimeout(timer);
       fail(err);
@@ -47,4 +57,12 @@ export function runNode(
       done({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Run `node …args` (this process's own Node); resolves when the child exits. */
+export function runNode(
+  args: readonly string[],
+  options: RunNodeOptions = {},
+): Promise<ChildOutcome> {
+  return runCommand(process.execPath, args, options);
 }

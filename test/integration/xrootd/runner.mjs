@@ -431,7 +431,7 @@ async function main() {
 }
 
 /** Run client.mjs with an environment of its own: every credential path in `client`. */
-function runClient(worldFile, client, caFile) {
+async function runClient(worldFile, client, caFile) {
   const env = {
     PATH: process.env.PATH,
     LANG: "C",
@@ -443,31 +443,18 @@ function runClient(worldFile, client, caFile) {
     // token issuer's certificates are signed by it.
     NODE_EXTRA_CA_CERTS: caFile,
   };
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(HERE, "client.mjs"), worldFile], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      let results = null;
-      try {
-        results = JSON.parse(stdout);
-      } catch {
-        // reported below as the raw output
-      }
-      done({ code, signal, results, stdout: results ? "" : stdout, stderr });
-    });
+  const { runNode } = await import(join(DIST, "dev/testing/child-process.js"));
+  const { code, signal, stdout, stderr } = await runNode([join(HERE, "client.mjs"), worldFile], {
+    env,
+    timeoutMs: 40_000,
   });
+  let results = null;
+  try {
+    results = JSON.parse(stdout);
+  } catch {
+    // reported below as the raw output
+  }
+  return { code, signal, results, stdout: results ? "" : stdout, stderr };
 }
 
 /** What ran: xrootd's own version, and the Debian packages where dpkg knows them. */
