@@ -49,9 +49,9 @@ function write600(path, text) {
 
 /** Everything the rows need; `dist` is the URL of the built package's folder. */
 export async function makeFixtures(root, dist) {
-  const { testPki } = await import(new URL("testing/pki.js", dist));
-  const x509 = await import(new URL("testing/x509-pki.js", dist));
-  const { startIssuer } = await import(new URL("testing/issuer.js", dist));
+  const { testPki } = await import(new URL("dev/testing/pki.js", dist));
+  const x509 = await import(new URL("dev/testing/x509-pki.js", dist));
+  const { startIssuer } = await import(new URL("dev/testing/issuer.js", dist));
 
   const { ca, server } = testPki();
   const userCa = x509.testUserCa();

@@ -31,7 +31,7 @@ export async function startBench() {
   const fx = await makeFixtures(root, dist);
   const { default: got } = await import("got");
   const pkg = await import(new URL("index.js", dist));
-  const { ScitokenDiscovery } = await import(new URL("scitokens/discovery-cache.js", dist));
+  const { ScitokenDiscovery } = await import(new URL("dev/scitokens/discovery-cache.js", dist));
 
   const server = fork(fileURLToPath(new URL("server.js", import.meta.url)), [], {
     stdio: ["ignore", "inherit", "inherit", "ipc"],

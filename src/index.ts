@@ -33,6 +33,12 @@ export { type KinitOptions, kinit } from "./scitokens/kinit.js";
 export { SciToken, type TokenClaims, type TokenHeader } from "./scitokens/token.js";
 export { type IsValidTokenOptions, isValidToken } from "./scitokens/validate.js";
 export type {
+  AuthExplanation,
+  PassedOverCredential,
+  SentCredential,
+  ServerChallenge,
+} from "./session/explain/types.js";
+export type {
   AuthOptions,
   BasicAuthInput,
   RequestOptions,

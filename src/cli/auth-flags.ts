@@ -29,12 +29,20 @@ export interface AuthFlags extends DiscoveryFlags {
   failIfNoauth?: boolean;
 }
 
+/** What `--audience` and `--timeout` mean for one command. */
+export interface DiscoveryHelp {
+  /** The default audience, e.g. "the URL's scheme and host". */
+  audience: string;
+  /** What `--timeout` bounds, e.g. "the token issuer, when its keys are fetched". */
+  timeout: string;
+}
+
 /** Add `--audience`, `--scope`, `--issuer`, `--ca`, `--timeout`. */
-export function addDiscoveryOptions(command: Command): Command {
+export function addDiscoveryOptions(command: Command, help: DiscoveryHelp): Command {
   return command
     .option(
       "--audience <aud>",
-      "token audience (aud) to require; repeat for any of several (default: the URL's scheme and host)",
+      `token audience (aud) to require; repeat for any of several (default: ${help.audience})`,
       collect,
     )
     .option(
@@ -47,11 +55,7 @@ export function addDiscoveryOptions(command: Command): Command {
       "--ca <file>",
       "PEM file of extra certificate authorities to trust, for the server and the token issuer (NODE_EXTRA_CA_CERTS works too)",
     )
-    .option(
-      "--timeout <seconds>",
-      "give up when connecting, waiting for an answer or a stalled transfer takes longer",
-      parseSeconds,
-    );
+    .option("--timeout <seconds>", `give up after SECONDS: ${help.timeout}`, parseSeconds);
 }
 
 /** Add `--token`, `--cert`, `--key`, `--no-auth` and (optionally) `--fail-if-noauth`. */

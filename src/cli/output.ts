@@ -12,14 +12,24 @@ export function printLines(lines: readonly string[]): void {
   if (lines.length > 0) process.stdout.write(`${lines.map(escapeControl).join("\n")}\n`);
 }
 
+/** Write lines of text to stderr, control characters escaped (a report that is not a result). */
+export function printErrorLines(lines: readonly string[]): void {
+  if (lines.length > 0) process.stderr.write(`${lines.map(escapeControl).join("\n")}\n`);
+}
+
 /** Write a value as indented JSON to stdout, control characters escaped (still JSON). */
 export function printJson(value: unknown): void {
   process.stdout.write(`${jsonText(value)}\n`);
 }
 
-/** One line on stderr: `igwn-auth: <message>`, control characters escaped. */
+/**
+ * A message on stderr: `igwn-auth: <first line>`, then its other lines (an error's
+ * explanation) as they are, each with its control characters escaped.
+ */
 export function printError(message: string): void {
-  process.stderr.write(`${PROGRAM}: ${escapeControl(message)}\n`);
+  const [first, ...rest] = message.split("\n");
+  const lines = [`${PROGRAM}: ${escapeControl(first ?? "")}`, ...rest.map(escapeControl)];
+  process.stderr.write(`${lines.join("\n")}\n`);
 }
 
 /** Mark a candidate: taken, passed over after a look, or nothing there to look at. */

@@ -108,7 +108,11 @@ export function buildProgram(setExitCode: (code: ExitCodeValue) => void): Comman
     .option("--progress", "always show the progress line on stderr")
     .option("--no-progress", "never show the progress line (default: on a terminal only)");
   addCredentialOptions(get, { failIfNoauth: true });
-  addDiscoveryOptions(get);
+  addDiscoveryOptions(get, {
+    audience: "the URL's scheme and host, and its port when not the default",
+    timeout:
+      "connecting, waiting for the server to answer, a stalled transfer, or the token issuer",
+  });
   get
     .addHelpText(
       "after",
@@ -142,15 +146,25 @@ Examples:
     .description(
       "show the SciToken discovery would use (for URL's audience, if given): where it came from, its claims, time left",
     )
-    .argument("[url]", "the URL the token is for: its scheme and host are the audience", parseUrl)
+    .argument(
+      "[url]",
+      "the URL the token is for: its scheme and host are the audience (without it: any audience, and the token's own are shown)",
+      parseUrl,
+    )
     .option(
       "--timeleft <seconds>",
       "seconds the token must still be valid for (default 60)",
       parseTimeleft,
     )
-    .option("--raw", "print the serialised token itself (a secret: handle with care)")
+    .option(
+      "--raw",
+      "print the serialised token itself and nothing else (a secret: handle with care); when none is found, stdout stays empty and the report goes to stderr",
+    )
     .option("--json", "print JSON, for scripts");
-  addDiscoveryOptions(token);
+  addDiscoveryOptions(token, {
+    audience: "the URL's scheme and host (and port), or any audience without a URL",
+    timeout: "the token issuer, when its keys have to be fetched to verify a token",
+  });
   token.action(async (url: string | undefined, flags: TokenFlags) => {
     await run(async () => (await import("./commands/token.js")).runToken(url, flags), url);
   });
@@ -179,7 +193,10 @@ Examples:
     .argument("<url>", "the URL a request would go to", parseUrl)
     .option("--json", "print JSON, for scripts");
   addCredentialOptions(diagnose, { failIfNoauth: false });
-  addDiscoveryOptions(diagnose);
+  addDiscoveryOptions(diagnose, {
+    audience: "the URL's scheme and host, and its port when not the default",
+    timeout: "the token issuer, when its keys have to be fetched to verify a token",
+  });
   diagnose.action(async (url: string, flags: DiagnoseFlags) => {
     await run(async () => (await import("./commands/diagnose.js")).runDiagnose(url, flags), url);
   });

@@ -3,6 +3,8 @@
 // `util.inspect` would show them, so an error object is never printed whole.
 import { IgwnAuthError } from "../lib/errors.js";
 import { redactUrl } from "../lib/redact-url.js";
+import { explanationLines } from "../session/explain/text.js";
+import type { AuthExplanation } from "../session/explain/types.js";
 import { ExitCode, type ExitCodeValue, UsageError } from "./exit-codes.js";
 
 /** What to print and how to exit for a failure. */
@@ -16,6 +18,8 @@ interface GotLikeError {
   code?: string;
   message?: string;
   response?: { statusCode?: number; statusMessage?: string; url?: string };
+  /** Why a 401 or 403 was not authenticated (the library's explanation). */
+  auth?: AuthExplanation;
 }
 
 // TLS verification failures that trusting the right CA fixes.
@@ -55,8 +59,11 @@ export function describeError(err: unknown, url?: string): ErrorReport {
     if (isHttpError(gotError)) {
       const { statusCode, statusMessage, url: finalUrl } = gotError.response ?? {};
       const status = [statusCode, statusMessage].filter(Boolean).join(" ");
+      const explanation = gotError.auth
+        ? explanationLines(gotError.auth).map((line) => `  ${line}`)
+        : [];
       return {
-        message: `HTTP ${status} for ${displayUrl(finalUrl ?? url)}`,
+        message: [`HTTP ${status} for ${displayUrl(finalUrl ?? url)}`, ...explanation].join("\n"),
         exitCode: ExitCode.REQUEST_FAILED,
       };
     }

@@ -40,7 +40,7 @@ function remember(path: string, entry: CachedNetrc): void {
 // POSIX modes to check (Python skips the check there too).
 function assertSafe(path: string, stats: Stats): void {
   if (process.platform === "win32") return;
-  const reason = unsafePermissionReason(stats);
+  const reason = unsafePermissionReason(stats, path);
   if (reason === null) return;
   const message = reason.includes("too permissive")
     ? `netrc file ${path} ${reason}`

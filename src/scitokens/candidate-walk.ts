@@ -160,7 +160,14 @@ export async function* walkCandidates(
 }
 
 /** Say in the debug log why a token that was there could not be used (never the token). */
+/** Whether an outcome is a token (or token file) that was there and was not taken. */
+export function foundAndRejected(outcome: CandidateOutcome): boolean {
+  return !outcome.accepted && (outcome.token !== undefined || outcome.error !== undefined);
+}
+
 function logged(outcome: CandidateOutcome): CandidateOutcome {
-  if (outcome.error) debug("scitoken: passed over %s: %s", outcome.source, outcome.reason);
+  if (foundAndRejected(outcome)) {
+    debug("scitoken: found and rejected %s: %s", outcome.source, outcome.reason);
+  }
   return outcome;
 }

@@ -6,6 +6,7 @@ import type { KeyObject } from "node:crypto";
 import type { CryptoKey, JWK } from "jose";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFile } from "../lib/read-file.js";
+import { quoted } from "../lib/text.js";
 import { explicitPublicKey } from "./keys/explicit-key.js";
 import { SciToken, type TokenClaims, type TokenHeader } from "./token.js";
 
@@ -73,8 +74,7 @@ function invalid(message: string, cause?: unknown): IgwnAuthError {
 
 // Values from the token shown in messages are short, quoted, and never the token itself.
 function show(value: unknown): string {
-  const text = typeof value === "string" ? value : String(value);
-  return JSON.stringify(text.length > 64 ? `${text.slice(0, 64)}…` : text);
+  return quoted(typeof value === "string" ? value : String(value), 64);
 }
 
 function toText(raw: unknown, source: string): string {
@@ -239,6 +239,19 @@ async function deserialize(
     await verifyWithAny(token, keys, `the keys of issuer ${iss}`, source);
   }
   return new SciToken(token.serialized, token.header, token.claims);
+}
+
+/**
+ * The claims of a serialised token, read without verifying it, or `undefined` when it does
+ * not parse: only to describe a token that was sent as given (e.g. in an error's
+ * explanation), never to decide anything. Internal.
+ */
+export function unverifiedClaims(raw: string): TokenClaims | undefined {
+  try {
+    return parse(raw, "the token").claims;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

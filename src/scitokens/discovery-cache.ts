@@ -2,7 +2,12 @@
 // every request a Session makes with token discovery. Internal.
 
 import { type PathState, pathUnchanged } from "../lib/fingerprint.js";
-import { type CandidateOutcome, type WalkCounters, walkCandidates } from "./candidate-walk.js";
+import {
+  type CandidateOutcome,
+  foundAndRejected,
+  type WalkCounters,
+  walkCandidates,
+} from "./candidate-walk.js";
 import { type CandidateList, discoveryEnvSnapshot, listCandidates } from "./candidates.js";
 import type { DeserializeOptions } from "./deserialize.js";
 import { type ClaimsRequest, claimsRequest } from "./enforce.js";
@@ -31,6 +36,8 @@ interface Entry {
   readonly seq: number;
   readonly env: string;
   readonly result: DiscoveredScitoken | undefined;
+  /** Tokens that were there and were passed over, as `source: reason` (for the debug log). */
+  readonly rejected: readonly string[];
   /** Files (and the condor folder) whose change could change the answer. */
   readonly watches: readonly Watch[];
   /** The answer may change by itself at this time (Unix seconds). */
@@ -166,6 +173,18 @@ export class ScitokenDiscovery {
     return this.lookup(audience, scope, opts);
   }
 
+  /**
+   * The tokens the last discovery for this request found and passed over, as
+   * `source: reason`, while its answer holds; `undefined` when there is none cached.
+   */
+  rejected(
+    audience: readonly string[] | undefined,
+    scope: readonly string[] | undefined,
+    opts: { issuer?: readonly string[] | undefined; timeleft?: number | undefined } = {},
+  ): readonly string[] | undefined {
+    return this.#entries.get(this.#keyOf(audience, scope, opts))?.rejected;
+  }
+
   /** Forget every cached answer (the next call to {@link find} looks again). */
   clear(): void {
     this.#entries.clear();
@@ -196,6 +215,7 @@ export class ScitokenDiscovery {
       seq,
       env,
       result,
+      rejected: outcomes.filter(foundAndRejected).map((o) => `${o.source}: ${o.reason}`),
       watches: watchesOf(list, outcomes),
       validUntil: Math.min(...outcomes.map((o) => o.changesAt)),
     });

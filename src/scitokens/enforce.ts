@@ -1,6 +1,8 @@
 // The SciTokens enforcer's claim rules as one pure, synchronous function, so that
 // isValidToken, discovery, its cache and the CLI's `diagnose` all give the same verdict
 // and the same reason. Internal.
+
+import { formatDuration, quoted } from "../lib/text.js";
 import {
   grantsAllow,
   parseRequestedScopes,
@@ -104,7 +106,7 @@ const PROFILE_NAMES: Readonly<Record<Profile, string>> = {
 };
 
 function show(value: unknown): string {
-  return JSON.stringify(value) ?? String(value);
+  return quoted(value);
 }
 
 function showList(values: readonly string[]): string {
@@ -193,8 +195,8 @@ function checkTimes(
     const left = Math.round(expires - now);
     const reason =
       left < 0
-        ? `claim 'exp': the token expired ${-left} s ago`
-        : `claim 'exp': the token has ${left} s left, less than the ${timeleft} s required`;
+        ? `claim 'exp': the token expired ${formatDuration(-left)} ago`
+        : `claim 'exp': the token has ${formatDuration(left)} left, less than the ${formatDuration(timeleft)} required`;
     return { reason, changesAt: Number.POSITIVE_INFINITY };
   }
   const expiresAt = expires - timeleft;
@@ -205,7 +207,7 @@ function checkTimes(
     if (typeof value === "number" && value > now + CLOCK_SKEW_SECONDS) {
       const validFrom = value - CLOCK_SKEW_SECONDS;
       return {
-        reason: `claim '${name}' is ${Math.round(value - now)} s in the future (the token is not valid yet)`,
+        reason: `claim '${name}' is ${formatDuration(value - now)} in the future (the token is not valid yet)`,
         // It becomes acceptable then, unless it has run out by that time.
         changesAt: validFrom < expiresAt ? validFrom : Number.POSITIVE_INFINITY,
       };

@@ -67,10 +67,9 @@ function keytabPath(keytab: string | undefined): string {
 export async function kinit(opts: KinitOptions = {}): Promise<void> {
   const path = keytabPath(opts.keytab);
   const file = await readKeytab(path);
-  const unsafe = unsafePermissionReason(file.stats);
+  const unsafe = unsafePermissionReason(file.stats, path);
   if (unsafe) {
-    const fix = unsafe.endsWith("chmod 600") ? ` ${path}` : "";
-    throw new IgwnAuthError(`refusing to use Kerberos keytab ${path}: it ${unsafe}${fix}`, {
+    throw new IgwnAuthError(`refusing to use Kerberos keytab ${path}: it ${unsafe}`, {
       code: ErrorCode.INSECURE_PERMISSIONS,
     });
   }

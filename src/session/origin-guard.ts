@@ -21,6 +21,9 @@ import {
 } from "../lib/redact.js";
 import type { GuardedAuthRequest } from "../strategies/hop.js";
 import type { AuthStrategy } from "../strategies/types.js";
+import { explainFailedHop, type FailedHop } from "./explain/explain.js";
+import { withExplanation } from "./explain/text.js";
+import type { AuthExplanation } from "./explain/types.js";
 import type { AuthOptions } from "./options.js";
 import type { AuthPlan } from "./resolver.js";
 
@@ -32,7 +35,8 @@ export const PAGINATION_CHAIN = Symbol("igwn-auth-utils.paginationChain");
 const HOP_STATE = REQUEST_SECRETS;
 
 type HeaderValue = string | string[];
-type WrittenValues = Array<readonly [name: string, value: HeaderValue]>;
+/** Headers strategies wrote: name, value, and the strategy (to explain a failure). */
+type WrittenValues = Array<readonly [name: string, value: HeaderValue, by: AuthStrategy]>;
 
 /**
  * The pages of one `session.got.paginate` call: a next page is another request to got, but
@@ -217,6 +221,54 @@ function wroteBefore(state: HopState, name: string, value: string | string[]): b
   return state.originalValues.some(([n, v]) => n === name && sameValue(v, value));
 }
 
+/** What strategies wrote on the last hop (the one that failed), and which wrote each. */
+function writtenOnLastHop(state: HopState, headers: Headers): FailedHop["written"] {
+  const records = [...state.originalValues, ...(state.foreignValues ?? [])];
+  const written: Array<FailedHop["written"][number]> = [];
+  for (const name of state.applied) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    const record = records.findLast(([n, v]) => n === name && sameValue(v, value));
+    if (record) written.push(record);
+  }
+  return written;
+}
+
+/**
+ * Say why a request was not authenticated: `err.auth` and lines under its message (see
+ * AuthExplanation). Never fails the error path itself.
+ */
+async function attachExplanation(
+  error: object,
+  state: HopState,
+  headers: Headers,
+  response:
+    | { statusCode: number; headers: Record<string, string | string[] | undefined> }
+    | undefined,
+): Promise<void> {
+  try {
+    const explanation = await explainFailedHop(
+      {
+        plan: state.plan,
+        url: state.lastUrl,
+        originalUrl: state.originalUrl,
+        leftOrigin: state.leftOrigin,
+        downgraded: state.downgraded,
+        written: writtenOnLastHop(state, headers),
+      },
+      response,
+    );
+    const target = error as Error & { auth?: AuthExplanation };
+    const message = withExplanation(target.message, explanation);
+    if (typeof target.stack === "string")
+      target.stack = target.stack.replace(target.message, message);
+    target.message = message;
+    target.auth = explanation;
+  } catch (err) {
+    debug("could not explain the failure: %s", (err as Error).message);
+  }
+}
+
 /**
  * The one place that decides, per hop, which credentials go on a request. got runs
  * `beforeRequest` on every hop and retry; on each, the headers strategies wrote before
@@ -391,7 +443,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     value: string | string[],
   ): void {
     if (request.sameOrigin) {
-      state.originalValues.push([name, value]);
+      state.originalValues.push([name, value, strategy]);
     } else if (!isHostScoped(strategy) && wroteBefore(state, name, value)) {
       debug(
         "guard: %s did not get %s header set for %s",
@@ -402,7 +454,7 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
       return;
     } else {
       state.foreignValues ??= [];
-      state.foreignValues.push([name, value]);
+      state.foreignValues.push([name, value, strategy]);
     }
     headers[name] = value;
     state.applied.push(name);
@@ -423,12 +475,27 @@ export function createOriginGuardHooks(planFor: PlanForRequest): Partial<Hooks> 
     if (state) state.previousUrl = new URL(response.url);
   };
 
-  const beforeError: BeforeErrorHook = (error) => {
+  const beforeError: BeforeErrorHook = async (error) => {
     const cause = error.cause;
+    const own = cause && typeof cause === "object" && ownErrors.has(cause) ? cause : undefined;
+    const status = error.response?.statusCode;
+    // Only for a failure to authenticate, and only now: a request that succeeds pays
+    // nothing for this. Read before scrubbing, which redacts the headers it reads.
+    if (status === 401 || status === 403 || own instanceof IgwnAuthError) {
+      const state = (error.options?.context as Record<symbol, unknown> | undefined)?.[HOP_STATE];
+      if (state instanceof HopState) {
+        await attachExplanation(
+          own ?? error,
+          state,
+          error.options.headers as Headers,
+          error.response,
+        );
+      }
+    }
     scrubError(error);
     // An error our own hook threw (no credential, bad options) reaches the caller as is,
     // not wrapped in got's RequestError.
-    if (cause && typeof cause === "object" && ownErrors.has(cause)) return cause as typeof error;
+    if (own) return own as typeof error;
     return error;
   };
 

@@ -44,6 +44,8 @@ export interface AuthPlan {
   readonly failIfNoauth: boolean;
   /** `true` when this plan used X.509 discovery (and found nothing), so requests may search again. */
   readonly certDiscoverable: boolean;
+  /** `true` when the certificate, or its absence, came from discovery (not an explicit `cert`). */
+  readonly certDiscovered?: boolean;
 }
 
 /**
@@ -109,6 +111,8 @@ export class AuthResolver {
       };
     }
     const { cert, certDiscoverable } = this.resolveCertificate(options.cert);
+    const certDiscovered =
+      options.cert !== false && typeof options.cert !== "string" && !Array.isArray(options.cert);
     const strategy = this.resolveHeaderStrategy(options, context);
     const strategies = [
       ...(cert ? [new X509Strategy(cert)] : []),
@@ -122,6 +126,7 @@ export class AuthResolver {
       explicitAuth: explicitAuthOf(options.auth),
       failIfNoauth,
       certDiscoverable,
+      certDiscovered,
     };
   }
 

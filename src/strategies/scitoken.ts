@@ -1,8 +1,9 @@
 import { inspect } from "node:util";
-import { debug } from "../lib/debug.js";
+import { debug, debugEnabled } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { requestAudience } from "../scitokens/audience.js";
 import type { DeserializeOptions } from "../scitokens/deserialize.js";
+import { explainScitokenDiscovery, type ScitokenCandidateReport } from "../scitokens/discover.js";
 import {
   type DiscoveredScitoken as DiscoveredToken,
   ScitokenDiscovery,
@@ -152,6 +153,19 @@ export class ScitokenStrategy implements AuthStrategy {
     return this.#discovery.lookup(this.#audienceOf(url) ?? ["ANY"], this.scope, this.#claims);
   }
 
+  /**
+   * Every token discovery looks at for `url`, in order, and why each was taken or passed
+   * over: what an error's explanation lists. Not the hot path: it reads and verifies again.
+   *
+   * @internal
+   */
+  explainDiscovery(url: URL): Promise<ScitokenCandidateReport[]> {
+    return explainScitokenDiscovery(this.#audienceOf(url) ?? ["ANY"], this.scope, {
+      ...this.#verification,
+      ...this.#claims,
+    });
+  }
+
   /** {@link audienceFor}, the same array again for the same scheme, host and port. */
   #audienceOf(url?: string | URL): string[] | undefined {
     if (this.audience || !(url instanceof URL)) return this.audienceFor(url);
@@ -209,7 +223,25 @@ export class ScitokenStrategy implements AuthStrategy {
           { code: ErrorCode.NO_CREDENTIAL },
         );
       }
-      debug("scitoken: none found for %s", request.url.origin);
+      if (debugEnabled()) {
+        const rejected = this.#discovery?.rejected(
+          this.#audienceOf(request.url) ?? ["ANY"],
+          this.scope,
+          this.#claims,
+        );
+        if (rejected && rejected.length > 0) {
+          debug(
+            "scitoken: no valid token for %s: found and rejected %s",
+            request.url.origin,
+            rejected.join("; "),
+          );
+        } else {
+          debug(
+            "scitoken: no token for %s: no candidate (none set or on disk)",
+            request.url.origin,
+          );
+        }
+      }
       return;
     }
     debug("scitoken: using token from %s for %s", found.source, request.url.host);

@@ -4,6 +4,7 @@ import { join, win32 } from "node:path";
 import { debug } from "../lib/debug.js";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
 import { readCredentialFileSync } from "../lib/read-file.js";
+import { formatTimeLeft } from "../lib/text.js";
 import { currentUid } from "../lib/uid.js";
 import { loadX509CertificateFile, type X509Credential } from "./credential.js";
 import { warnX509Retirement } from "./deprecation.js";
@@ -194,13 +195,13 @@ function check(candidate: Candidate, timeleft: number, usable: boolean): X509Can
       error,
     };
   }
-  const left = Math.floor(credential.timeLeft());
+  const left = credential.timeLeft();
   return {
     source,
     ...paths,
     checked: true,
     accepted: true,
-    reason: `valid ${credential.isProxy ? "proxy " : ""}certificate for ${credential.identity}, ${left} seconds left`,
+    reason: `valid ${credential.isProxy ? "proxy " : ""}certificate for ${credential.identity}, ${formatTimeLeft(left)}`,
     credential,
   };
 }

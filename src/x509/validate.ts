@@ -1,5 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { ErrorCode, IgwnAuthError } from "../lib/errors.js";
+import { formatDuration } from "../lib/text.js";
 import { loadX509CertificateFile, X509Credential } from "./credential.js";
 
 /**
@@ -61,10 +62,10 @@ export function validateCertificate(
   if (left < timeleft) {
     const when =
       left <= 0
-        ? `it expired at ${cred.notAfter.toISOString()} (${Math.round(-left)} seconds ago)`
-        : `it expires at ${cred.notAfter.toISOString()} (${Math.floor(left)} seconds from now)`;
+        ? `it expired at ${cred.notAfter.toISOString()} (${formatDuration(-left)} ago)`
+        : `it expires at ${cred.notAfter.toISOString()} (${formatDuration(left)} from now)`;
     throw new IgwnAuthError(
-      `X.509 certificate ${describe(cred)} has less than ${timeleft} seconds remaining: ${when}`,
+      `X.509 certificate ${describe(cred)} has less than ${formatDuration(timeleft)} left: ${when}`,
       { code: ErrorCode.INVALID_CERTIFICATE },
     );
   }

@@ -129,6 +129,25 @@ describe("igwn-auth diagnose", () => {
     }
   });
 
+  it("never contradicts itself: a netrc others can read gives chmod 600 on its line and in the verdict", async () => {
+    const netrc = writeCredentialFile(
+      world.dir,
+      "netrc-0644",
+      "machine 127.0.0.1 login albert password pw\n",
+    );
+    chmodSync(netrc, 0o644);
+    const result = await runCli(["diagnose", "--token", "false", "--cert", "false", url], {
+      env: { ...bareEnv(world), NETRC: netrc },
+    });
+    expect(result.code).toBe(2);
+    const out = result.stdout;
+    const netrcLine = out.split("\n").find((line) => line.includes(`netrc file ${netrc}`));
+    expect(netrcLine).toMatch(/has mode 644, which is too permissive .*fix with: chmod 600 /);
+    const verdict = out.slice(out.indexOf("Verdict:"));
+    expect(verdict).toContain(`fix with: chmod 600 ${netrc}`);
+    expect(verdict).not.toContain("no netrc entry for this host");
+  });
+
   it("judges a token given with --token against the URL's audience, and sends it anyway", async () => {
     const other = writeCredentialFile(
       world.dir,
@@ -195,7 +214,9 @@ describe("igwn-auth diagnose", () => {
     );
     const get = await runCli(["get", url], { env: { ...env, NODE_DEBUG: "igwn-auth" } });
     expect(get.code).toBe(0);
-    expect(get.stderr).toContain(`scitoken: passed over $BEARER_TOKEN_FILE (${token}): token file`);
+    expect(get.stderr).toContain(
+      `scitoken: found and rejected $BEARER_TOKEN_FILE (${token}): token file`,
+    );
     expect(get.stderr).toContain(`x509: passed over X509_USER_PROXY: X.509 certificate file`);
     expect(JSON.parse(get.stdout)).toMatchObject({ bearer: false, clientChain: [] });
   });

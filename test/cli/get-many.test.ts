@@ -80,6 +80,19 @@ describe("igwn-auth get URL... -d DIR", () => {
       new RegExp(`^igwn-auth: denied\\.bin failed: HTTP 401 Unauthorized for ${urls[1]}`, "m"),
     );
     expect(text).toMatch(/^igwn-auth: 2 of 3 files, .*; 1 failed: denied\.bin$/m);
+    // Its line goes on with the library's explanation of the 401: what was sent, what the
+    // server said, what to do.
+    const explained = text.split("\n");
+    const at = explained.findIndex((line) => line.startsWith("igwn-auth: denied.bin failed:"));
+    const explanation = explained.slice(
+      at + 1,
+      explained.findIndex((l, i) => i > at && l.startsWith("igwn-auth:")),
+    );
+    expect(explanation).toContainEqual(
+      expect.stringMatching(/^ {2}sent: bearer token from \$BEARER_TOKEN_FILE /),
+    );
+    expect(explanation).toContain('  server: Bearer realm="frames"');
+    expect(explanation).toContainEqual(expect.stringMatching(/^ {2}next: /));
     expect(text).not.toContain(world.token);
   });
 

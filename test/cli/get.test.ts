@@ -115,6 +115,42 @@ describe("igwn-auth get", () => {
     expect(errors(result)).toBe(`igwn-auth: HTTP 404 Not Found for ${url}\n`);
   });
 
+  it("on a 403 says why: what was sent, what the server said, what to do, and exits 1", async () => {
+    const url = `${world.server.origin}/forbidden`;
+    const result = await runCli(["get", "--cert", "false", url], { env: world.env });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    const lines = errors(result).trimEnd().split("\n");
+    expect(lines[0]).toBe(`igwn-auth: HTTP 403 Forbidden for ${url}`);
+    expect(lines.slice(1)).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^ {2}sent: bearer token from \\$BEARER_TOKEN_FILE \\(${world.tokenFile}\\) \\(sub albert\\.einstein; aud https://127\\.0\\.0\\.1; scope read:/data; \\d+ (h|min)`,
+        ),
+      ),
+      '  server: Bearer error="insufficient_scope", scope="read:/frames/O4"',
+      '  next: get a token whose scope grants "read:/frames/O4": htgettoken -a vault.ligo.org -i igwn --scopes "read:/frames/O4"',
+      `  next: run \`igwn-auth diagnose ${url}\` to see every credential looked at`,
+    ]);
+    expect(lines.length).toBeLessThan(25); // one screen, not a dump
+  });
+
+  it("on a 401 with nothing to send says what was passed over and how to get a token", async () => {
+    const expired = writeCredentialFile(world.dir, "expired-token", "not.a.token\n");
+    const url = `${world.server.origin}/unauthorized`;
+    const result = await runCli(["get", "--cert", "false", url], {
+      env: { ...bareEnv(world), BEARER_TOKEN_FILE: expired },
+    });
+    expect(result.code).toBe(1);
+    const text = errors(result);
+    expect(text).toMatch(
+      new RegExp(`^igwn-auth: HTTP 401 Unauthorized for ${url}\n {2}sent: nothing\n`),
+    );
+    expect(text).toContain(`  passed over: $BEARER_TOKEN_FILE (${expired}): `);
+    expect(text).toContain('  server: Bearer realm="data", error="invalid_token"');
+    expect(text).toContain("  next: the server refused the token: get a new one with htgettoken");
+  });
+
   it("leaves no file behind when -o FILE gets an HTTP error", async () => {
     const out = inWorld(world, "missing.out");
     const result = await runCli(["get", "-o", out, `${world.server.origin}/missing`], {

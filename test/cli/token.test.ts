@@ -76,10 +76,34 @@ describe("igwn-auth token", () => {
     expect(parsed.candidates.map((c: { source: string }) => c.source)).toContain("$SCITOKEN");
   });
 
-  it("says a token for one service needs its URL or --audience", async () => {
+  it("without a URL, shows the token discovery finds and the audiences it is valid for", async () => {
     const result = await runCli(["token"], { env: world.env });
-    expect(result.code).toBe(2);
-    expect(result.stdout).toMatch(/only valid with its URL or --audience/);
+    expect(errors(result)).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(`^SciToken from \\$BEARER_TOKEN_FILE \\(${world.tokenFile}\\)`),
+    );
+    expect(result.stdout).toMatch(/\n {2}valid for {2}https:\/\/127\.0\.0\.1\n/);
+    const json = JSON.parse((await runCli(["token", "--json"], { env: world.env })).stdout);
+    expect(json).toMatchObject({ found: true, validFor: ["https://127.0.0.1"] });
+    // An audience asked for still counts.
+    const other = await runCli(["token", "--audience", "https://elsewhere.example"], {
+      env: world.env,
+    });
+    expect(other.code).toBe(2);
+  });
+
+  it("--raw prints the token alone on stdout, and when there is none, nothing: the report goes to stderr", async () => {
+    const found = await runCli(["token", "--raw"], { env: world.env });
+    expect(found.code).toBe(0);
+    expect(found.stdout.trim().split(".")).toHaveLength(3);
+    expect(found.stdout.trim().split("\n")).toHaveLength(1);
+    const none = await runCli(["token", "--raw"], { env: bareEnv(world) });
+    expect(none.code).toBe(2);
+    expect(none.stdout).toBe("");
+    expect(none.stderr).toMatch(
+      /^No valid SciToken found \(wanted any audience, scope any, issuer any\)/,
+    );
   });
 
   it("passes over a file that is not a token, naming it, and takes the next", async () => {
@@ -159,5 +183,15 @@ describe("igwn-auth x509", () => {
     );
     expect(proxy).toMatchObject({ checked: true, accepted: false });
     expect(proxy.reason).toMatch(/key/i);
+  });
+});
+
+describe("--help", () => {
+  it("says what each flag does for that command: token's --timeout is about the issuer", async () => {
+    const token = await runCli(["token", "--help"], { env: world.env });
+    expect(token.stdout).toMatch(/--timeout <seconds>\s+give up after SECONDS: the token issuer/);
+    expect(token.stdout).toMatch(/--audience <aud>[\s\S]*any audience without a URL/);
+    const get = await runCli(["get", "--help"], { env: world.env });
+    expect(get.stdout).toMatch(/--timeout <seconds>\s+give up after SECONDS: connecting, waiting/);
   });
 });

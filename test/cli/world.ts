@@ -69,6 +69,18 @@ function serve(server: TestServer): void {
       res.end("not here");
       return;
     }
+    if (path === "/forbidden") {
+      res.writeHead(403, {
+        "www-authenticate": 'Bearer error="insufficient_scope", scope="read:/frames/O4"',
+      });
+      res.end("forbidden");
+      return;
+    }
+    if (path === "/unauthorized") {
+      res.writeHead(401, { "www-authenticate": 'Bearer realm="data", error="invalid_token"' });
+      res.end("unauthorized");
+      return;
+    }
     if (path === "/stall") {
       // Headers and 1 MiB of a promised 10 MiB, then nothing until the client gives up.
       res.writeHead(200, { "content-length": String(10 * 1024 * 1024) });

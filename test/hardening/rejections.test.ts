@@ -75,6 +75,12 @@ function route(
   if (url.pathname === "/html") res.end("<html>not json</html>");
   else if (url.pathname === "/hang") return;
   else if (url.pathname === "/missing") res.writeHead(404).end("nope");
+  else if (url.pathname === "/unauthorized")
+    res.writeHead(401, { "www-authenticate": 'Bearer error="invalid_token"' }).end("no");
+  else if (url.pathname === "/forbidden")
+    res
+      .writeHead(403, { "www-authenticate": 'Bearer error="insufficient_scope", scope="read:/x"' })
+      .end();
   else if (url.pathname === "/redirect")
     res.writeHead(302, { location: url.searchParams.get("to") ?? "/" }).end();
   else res.end("ok");
@@ -159,6 +165,24 @@ describe("every rejection a caller can see is scrubbed", () => {
         });
         leaks.error(`${name}: stream ${path}`, err);
       }
+    }
+  });
+
+  it("the explanation of a 401 or 403, in the message and in err.auth", async () => {
+    for (const [name, session] of sessions()) {
+      for (const path of ["/unauthorized", "/forbidden"]) {
+        const err = await rejectionOf(session.get(`${server.origin}${path}`));
+        expect((err as { auth?: unknown }).auth, `${name} ${path}`).toBeDefined();
+        leaks.error(`${name}: ${path}`, err);
+        leaks.object(`${name}: ${path} err.auth`, (err as { auth?: unknown }).auth);
+      }
+      const failing = new Session({
+        ...trustTestCa(),
+        token: true,
+        tokenIssuer: "https://not-the-issuer.example",
+        tokenVerification: verification(),
+      });
+      leaks.error(`${name}: token: true`, await rejectionOf(failing.get(`${server.origin}/x`)));
     }
   });
 

@@ -4,11 +4,10 @@
 // emitDecoratorMetadata) and a CommonJS project using require(). Each must share one
 // tsyringe container with the library, have its SESSION_OPTIONS and AUTH_STRATEGIES
 // honoured, and see got's HTTPError as its own. Runs on whichever Node runs the suite.
-import { type SpawnOptions, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runNode } from "../../src/testing/child-process.js";
+import { runCommand as run, runNode } from "../../src/testing/child-process.js";
 import { tempDir, writeFile } from "../helpers/env.js";
 import { startServer, type TestServer } from "../helpers/https-server.js";
 import { testPki } from "../helpers/pki.js";
@@ -17,33 +16,6 @@ const ROOT = resolve(import.meta.dirname, "../..");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 const CONSUMER_DEPENDENCIES = { tsyringe: "4.8.0", got: "14.6.6", "reflect-metadata": "0.2.2" };
 const INSTALL_TIMEOUT_MS = 120_000;
-
-interface Outcome {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Run a command; resolves with its exit code and output. */
-function run(command: string, args: string[], options: SpawnOptions & { timeoutMs?: number }) {
-  return new Promise<Outcome>((done, fail) => {
-    const child = spawn(command, args, { ...options, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
-    child.once("error", fail);
-    child.once("close", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
-}
 
 const NETWORK_FAILURE = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|ENETUNREACH|network/i;
 

@@ -651,3 +651,15 @@ describe("serialised tokens", () => {
     expect(warnings[0]?.message).not.toContain(tampered.split(".")[1]);
   });
 });
+
+describe("reasons are safe to print", () => {
+  it("quote values from the token with every control character escaped", () => {
+    const reason = reasonFor(
+      tokenOf({ ver: "scitoken:\u009b2J\u202e1.0\u001b[31m" }),
+      READ_AUDIENCE,
+    );
+    expect(reason).toContain("\\u009b2J\\u202e1.0\\u001b[31m");
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+    expect(reason).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+  });
+});

@@ -484,7 +484,7 @@ describe("explainX509Discovery", () => {
     expect(reports[1]?.certPath).toBe(proxy);
     expect(reports[1]?.credential?.isProxy).toBe(true);
     expect(reports[1]?.reason).toMatch(
-      /^valid proxy certificate for \/DC=org.*CN=Albert Einstein albert.einstein@ligo.org, \d+ seconds left$/,
+      /^valid proxy certificate for \/DC=org.*CN=Albert Einstein albert.einstein@ligo.org, \d+ h( \d+ min)? left$/,
     );
     expect(reports[2]?.reason).toBe(`${defaultX509ProxyPath()} does not exist`);
     expect(reports[3]).toMatchObject({ certPath: cert, keyPath: key });

@@ -154,7 +154,7 @@ describe("gotCertificateOptions", () => {
     const proxy = issueProxyCertificate(user, expiringIn(120));
     const path = writeProxyFile(dir, proxy, [user]);
     expect(gotCertificateOptions(path).key).toBe(proxy.keyPem);
-    expect(() => gotCertificateOptions(path, 600)).toThrow(/has less than 600 seconds remaining/);
+    expect(() => gotCertificateOptions(path, 600)).toThrow(/has less than 10 min left/);
     expect(() => gotCertificateOptions(path, 60)).not.toThrow();
   });
 

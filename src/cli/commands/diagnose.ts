@@ -106,7 +106,10 @@ function whyNothing(d: Diagnosis): string {
         : "no valid token for this audience and scope (get one with htgettoken)",
     );
   }
-  if (d.netrc.used && !d.netrc.entry) missing.push("no netrc entry for this host");
+  if (d.netrc.used && !d.netrc.entry) {
+    // The same words as the netrc line: a file refused is not a file without an entry.
+    missing.push(d.netrc.refused ? d.netrc.reason : "no netrc entry for this host");
+  }
   if (d.x509.mode === "off" && d.token.mode === "off" && !d.netrc.used) {
     missing.push("tokens and X.509 are off");
   }

@@ -148,7 +148,13 @@ export async function runGet(urls: readonly string[], flags: GetFlags): Promise<
     ),
     delayMs: flags.progress === true ? 0 : 500,
   });
-  const say = (text: string) => progress.log(`${PROGRAM}: ${escapeControl(text)}`);
+  // A line about the run; an error's explanation (a 401's or 403's) follows on lines of its own.
+  const say = (text: string) => {
+    const [first, ...rest] = text.split("\n");
+    progress.log(
+      [`${PROGRAM}: ${escapeControl(first ?? "")}`, ...rest.map(escapeControl)].join("\n"),
+    );
+  };
   const ctx: DownloadContext = {
     got: session.got,
     retries: flags.retries ?? DEFAULT_RETRIES,

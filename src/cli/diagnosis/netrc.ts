@@ -10,6 +10,7 @@ export function diagnoseNetrc(url: string, tokenMode: Mode, noAuth: boolean): Ne
   const host = new URL(url).hostname;
   let entry: { login: string } | null = null;
   let reason: string;
+  let refused = false;
   if (!existsSync(path)) {
     reason = `${path} does not exist`;
   } else {
@@ -21,6 +22,7 @@ export function diagnoseNetrc(url: string, tokenMode: Mode, noAuth: boolean): Ne
         : `${path} has no entry for ${host} and no default`;
     } catch (err) {
       reason = err instanceof Error ? err.message : String(err);
+      refused = true;
     }
   }
   if (entry && used && isInsecureTransport(new URL(url))) {
@@ -31,5 +33,5 @@ export function diagnoseNetrc(url: string, tokenMode: Mode, noAuth: boolean): Ne
       reason: `${reason}, but a netrc password is never sent over plain http to a host that is not this machine`,
     };
   }
-  return { used, path, entry, reason };
+  return { used, path, entry, reason, ...(refused ? { refused } : {}) };
 }

@@ -58,6 +58,8 @@ export interface NetrcDiagnosis {
   /** The entry for the host (or `default`): the login only, never the password. */
   entry: { login: string } | null;
   reason: string;
+  /** Set when the file is there but cannot be used (too permissive, unreadable, invalid). */
+  refused?: boolean;
 }
 
 /** A credential a request would carry. */

@@ -8,7 +8,7 @@ export interface FileOutcome {
   readonly label: string;
   readonly status: "done" | "skipped" | "failed";
   readonly result?: TransferResult | undefined;
-  /** Why it failed (one line, URL redacted). */
+  /** Why it failed (URL redacted): a line, and for a 401 or 403 the lines that explain it. */
   readonly message?: string | undefined;
   /** The exit code its failure asks for. */
   readonly exitCode?: number | undefined;
@@ -34,7 +34,9 @@ export function outcomeLine(outcome: FileOutcome): string {
     const kept = outcome.kept
       ? `; ${formatBytes(outcome.kept.bytes)} kept in ${outcome.kept.name} (--continue resumes it)`
       : "";
-    return `${outcome.label} failed: ${outcome.message ?? "unknown error"}${kept}`;
+    // The first line says what failed; an explanation (of a 401 or 403) follows it.
+    const [first, ...explanation] = (outcome.message ?? "unknown error").split("\n");
+    return [`${outcome.label} failed: ${first}${kept}`, ...explanation].join("\n");
   }
   const result = outcome.result as TransferResult;
   const parts = [

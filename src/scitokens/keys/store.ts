@@ -3,6 +3,7 @@
 // unknown `kid` triggers another fetch, and stale keys when the issuer cannot be reached.
 import type { KeyObject } from "node:crypto";
 import { ErrorCode, IgwnAuthError } from "../../lib/errors.js";
+import { formatDuration, quoted } from "../../lib/text.js";
 import { readKeyCache, writeKeyCache } from "./disk-cache.js";
 import type { IssuerFetchOptions } from "./http.js";
 import { fetchJwks } from "./jwks.js";
@@ -32,7 +33,7 @@ export interface IssuerKeyOptions extends IssuerFetchOptions {
 }
 
 function describeKid(hint: KeyHint): string {
-  return hint.kid === undefined ? `no kid (alg ${hint.alg})` : `kid ${JSON.stringify(hint.kid)}`;
+  return hint.kid === undefined ? `no kid (alg ${hint.alg})` : `kid ${quoted(hint.kid, 64)}`;
 }
 
 // A set fetched over http must not serve a caller that did not allow http.
@@ -53,7 +54,7 @@ function noSuchKey(issuer: string, hint: KeyHint, entry: CachedKeySet): IgwnAuth
       : "the issuer publishes no such key";
   return new IgwnAuthError(
     `no signing key for ${describeKid(hint)} from issuer ${issuer} (key set ${entry.jwksUri}, ` +
-      `fetched ${Math.round((Date.now() - entry.fetchedAt) / 1000)} s ago): ${why}`,
+      `fetched ${formatDuration((Date.now() - entry.fetchedAt) / 1000)} ago): ${why}`,
     { code: ErrorCode.KEY_RETRIEVAL },
   );
 }
@@ -89,8 +90,8 @@ function recentFailure(
 function rememberedFailure(issuer: string, failure: IssuerFailure, now: number): IgwnAuthError {
   const ago = Math.max(0, Math.round((now - failure.at) / 1000));
   return new IgwnAuthError(
-    `${failure.error.message} (${ago} s ago; issuer ${issuer} is not asked again until ` +
-      `${COOLDOWN_MS / 1000} s after the failure)`,
+    `${failure.error.message} (${formatDuration(ago)} ago; issuer ${issuer} is not asked again until ` +
+      `${formatDuration(COOLDOWN_MS / 1000)} after the failure)`,
     { code: ErrorCode.KEY_RETRIEVAL, cause: failure.error },
   );
 }

@@ -1,6 +1,7 @@
 // Keys fetched over plain HTTP can be swapped by anyone on the path, so both the issuer and
 // its jwks_uri must be HTTPS unless the caller opted in with `insecure`.
 import { ErrorCode, IgwnAuthError } from "../../lib/errors.js";
+import { quoted } from "../../lib/text.js";
 
 /**
  * Parse `value` as the URL of `what` and refuse anything but `https:` (or `http:` when
@@ -16,7 +17,7 @@ export function requireIssuerUrl(value: string, what: string, insecure: boolean)
   try {
     url = new URL(value);
   } catch (err) {
-    throw new IgwnAuthError(`${what} ${JSON.stringify(value.slice(0, 200))} is not a URL`, {
+    throw new IgwnAuthError(`${what} ${quoted(value, 200)} is not a URL`, {
       code: ErrorCode.KEY_RETRIEVAL,
       cause: err,
     });

@@ -4,7 +4,7 @@
 // CA through NODE_EXTRA_CA_CERTS), and prints one JSON object: per scenario, what came back
 // and what the servers' export folders hold afterwards. It asserts nothing itself:
 // xrootd.test.ts does.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import {
   existsSync,
@@ -24,6 +24,9 @@ import { connect as tlsConnect } from "node:tls";
 import { inspect } from "node:util";
 import { HTTPError } from "got";
 
+const { runNode } = await import(
+  new URL("../../../dist/dev/testing/child-process.js", import.meta.url).href
+);
 const { IgwnAuthError, Session, isValidToken } = await import(
   new URL("../../../dist/index.js", import.meta.url).href
 );
@@ -534,24 +537,9 @@ function rawRedirect(url, token) {
 
 /** `igwn-auth …` as a user runs it, with the debug log on. */
 function runCli(args) {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [world.cli, ...args], {
-      env: { ...process.env, NODE_DEBUG: "igwn-auth" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, stdout, stderr });
-    });
+  return runNode([world.cli, ...args], {
+    env: { ...process.env, NODE_DEBUG: "igwn-auth" },
+    timeoutMs: 15_000,
   });
 }
 

@@ -66,11 +66,18 @@ function setUpNamespace() {
   run("ip", ["link", "set", "lo", "up"]);
   // A private /tmp: whatever lands there (a stray /tmp/x509up_u0 or /tmp/bt_u0, xrootd's
   // files) is never seen by the host and vanishes with the namespace; and the library's
-  // last-resort discovery paths hold nothing of the host's. Not when the repository itself
-  // lives under /tmp (the tmpfs would hide dist/).
-  const privateTmp = !`${REPO}/`.startsWith("/tmp/");
-  if (privateTmp) run("mount", ["-t", "tmpfs", "-o", "mode=1777,size=256m", "igwn-xrootd", "/tmp"]);
-  return { privateTmp };
+  // last-resort discovery paths hold nothing of the host's. A repository that itself lives
+  // under /tmp (a fresh clone in CI) is carried over: held on /mnt (hidden in this mount
+  // namespace only) while the tmpfs goes on, then put back at its own path.
+  const underTmp = `${REPO}/`.startsWith("/tmp/");
+  if (underTmp && !existsSync("/mnt")) return { privateTmp: false };
+  if (underTmp) run("mount", ["--bind", REPO, "/mnt"]);
+  run("mount", ["-t", "tmpfs", "-o", "mode=1777,size=256m", "igwn-xrootd", "/tmp"]);
+  if (underTmp) {
+    mkdirSync(REPO, { recursive: true });
+    run("mount", ["--move", "/mnt", REPO]);
+  }
+  return { privateTmp: true };
 }
 
 /**
@@ -443,7 +450,7 @@ async function main() {
 }
 
 /** Run client.mjs with an environment of its own: every credential path in `client`. */
-function runClient(worldFile, client, caFile) {
+async function runClient(worldFile, client, caFile) {
   const env = {
     PATH: process.env.PATH,
     LANG: "C",
@@ -455,31 +462,18 @@ function runClient(worldFile, client, caFile) {
     // token issuer's certificates are signed by it.
     NODE_EXTRA_CA_CERTS: caFile,
   };
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [join(HERE, "client.mjs"), worldFile], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text) => {
-      stdout += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text) => {
-      stderr += text;
-    });
-    const timer = setTimeout(() => child.kill("SIGKILL"), 40_000);
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      let results = null;
-      try {
-        results = JSON.parse(stdout);
-      } catch {
-        // reported below as the raw output
-      }
-      done({ code, signal, results, stdout: results ? "" : stdout, stderr });
-    });
+  const { runNode } = await import(join(DIST, "dev/testing/child-process.js"));
+  const { code, signal, stdout, stderr } = await runNode([join(HERE, "client.mjs"), worldFile], {
+    env,
+    timeoutMs: 40_000,
   });
+  let results = null;
+  try {
+    results = JSON.parse(stdout);
+  } catch {
+    // reported below as the raw output
+  }
+  return { code, signal, results, stdout: results ? "" : stdout, stderr };
 }
 
 /** What ran: xrootd's own version, and the Debian packages where dpkg knows them. */

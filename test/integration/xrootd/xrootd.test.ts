@@ -9,10 +9,11 @@
 // below assert on that report, one scenario each. Without root, unshare, xrootd, the
 // SciTokens plugin or grid-proxy-init, every test is skipped and says why
 // (IGWN_XROOTD_REQUIRED=1 makes that a failure instead, for CI).
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ChildProcess, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from "vitest";
+import { type ChildOutcome, runCommand } from "../../../src/testing/child-process.js";
 
 const HERE = import.meta.dirname;
 const RUNNER = resolve(HERE, "runner.mjs");
@@ -205,40 +206,31 @@ function killRunner(): void {
 }
 
 /** Run the runner in its namespaces; resolve with its report, or with why there is none. */
-function runRunner(): Promise<{ report?: Report; problem?: string }> {
-  return new Promise((done) => {
-    child = spawn("unshare", [...UNSHARE, "--", process.execPath, RUNNER], {
+async function runRunner(): Promise<{ report?: Report; problem?: string }> {
+  let outcome: ChildOutcome;
+  try {
+    outcome = await runCommand("unshare", [...UNSHARE, "--", process.execPath, RUNNER], {
       detached: true, // a process group of its own, so a timeout can end all of it
       env: { PATH: process.env.PATH, LANG: "C" },
-      stdio: ["ignore", "pipe", "pipe"],
+      timeoutMs: RUN_TIMEOUT_MS,
+      onSpawn: (spawned) => {
+        child = spawned;
+      },
+      onTimeout: killRunner,
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-    });
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-    });
-    const timer = setTimeout(killRunner, RUN_TIMEOUT_MS);
-    child.once("error", (err) => {
-      clearTimeout(timer);
-      done({ problem: `could not start unshare: ${err.message}` });
-    });
-    child.once("close", (code, signal) => {
-      clearTimeout(timer);
-      try {
-        const report = JSON.parse(stdout) as Report;
-        if (report.error)
-          done({ report, problem: `the runner failed: ${report.error}\n${stderr}` });
-        else done({ report });
-      } catch {
-        done({
-          problem: `the runner ended (${code ?? signal}) without a report:\n${stdout}\n${stderr}`,
-        });
-      }
-    });
-  });
+  } catch (err) {
+    return { problem: `could not start unshare: ${(err as Error).message}` };
+  }
+  const { code, signal, stdout, stderr } = outcome;
+  try {
+    const report = JSON.parse(stdout) as Report;
+    if (report.error) return { report, problem: `the runner failed: ${report.error}\n${stderr}` };
+    return { report };
+  } catch {
+    return {
+      problem: `the runner ended (${code ?? signal}) without a report:\n${stdout}\n${stderr}`,
+    };
+  }
 }
 
 // -- the suite ----------------------------------------------------------------------------
