@@ -77,8 +77,8 @@ export function summaryLine(outcomes: readonly FileOutcome[], elapsed: number): 
     bytes += o.result?.bytes ?? 0;
     received += o.result?.received ?? 0;
   }
-  const count =
-    failed.length === 0 ? `${outcomes.length} files` : `${good} of ${outcomes.length} files`;
+  const files = `${outcomes.length} file${outcomes.length === 1 ? "" : "s"}`;
+  const count = failed.length === 0 ? files : `${good} of ${files}`;
   let line = `${count}, ${formatBytes(bytes)} in ${seconds(elapsed)} (${rate(received, elapsed)})`;
   if (skipped > 0) line += `, ${skipped} already there`;
   if (failed.length > 0) {
