@@ -141,6 +141,33 @@ describe("igwn-auth get checks digests", () => {
   });
 });
 
+describe("igwn-auth get and servers that mind Want-Digest", () => {
+  it("asks for no digest after a 500 to a request that asked for one (XrdHttp 5.5 lacking the algorithm)", async () => {
+    const body = content(5000);
+    const url = files.put("/digest/five-hundred.gwf", { body, plan: [{ status: 500 }] });
+    const out = join(tempDir("500-"), "f.gwf");
+    const result = await get(["-o", out, url]);
+    expect(result.code).toBe(0);
+    expect(errors(result)).toMatch(/HTTP 500 to a request with Want-Digest: asking for no digest/);
+    const requests = files.requestsFor("/digest/five-hundred.gwf");
+    expect(requests.map((r) => r.headers["want-digest"] !== undefined)).toEqual([true, false]);
+    expect(readFileSync(out).equals(body)).toBe(true);
+  });
+
+  it("sends a Range of the user's own as it is, and neither resumes nor checks a digest then", async () => {
+    const body = content(5000);
+    const url = files.put("/digest/ranged.gwf", { body, digest: "adler32" });
+    const out = join(tempDir("ranged-"), "part.bin");
+    const result = await get(["-H", "Range: bytes=10-19", "-o", out, url]);
+    expect(errors(result)).toBe("");
+    expect(result.code).toBe(0);
+    expect(readFileSync(out).equals(body.subarray(10, 20))).toBe(true);
+    const request = files.requestsFor("/digest/ranged.gwf")[0];
+    expect(request?.headers.range).toBe("bytes=10-19");
+    expect(request?.headers["want-digest"]).toBeUndefined();
+  });
+});
+
 describe("igwn-auth get --checksum", () => {
   it("passes a file whose bytes have the given sha256, and fails one that has not, leaving nothing", async () => {
     const body = content(MiB + 3);
