@@ -153,6 +153,23 @@ describe("igwn-auth get never splices onto a changed file", () => {
     expect(requests[2]?.headers.range).toBeUndefined(); // the start-over asks for it whole
   });
 
+  it("starts over when the file has become shorter than the resume point (416)", async () => {
+    const before = content(2 * MiB);
+    const after = content(MiB / 2);
+    const url = files.put("/shrunk/s.gwf", {
+      body: before,
+      etag: null,
+      plan: [{ reset: MiB }, { change: after }],
+    });
+    const dir = tempDir("shrunk-");
+    const result = await get(["-d", dir, url]);
+    expect(errors(result)).toMatch(
+      /s\.gwf: the server answered 416 to Range: bytes=\d+-2097151: the file is shorter than it was: starting over/,
+    );
+    expect(result.code).toBe(0);
+    expect(sha256(readFileSync(join(dir, "s.gwf")))).toBe(sha256(after));
+  });
+
   it("starts over from the body of a server that ignores Range (200 instead of 206)", async () => {
     const body = content(2 * MiB);
     const url = files.put("/norange/e.gwf", {

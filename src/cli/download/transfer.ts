@@ -237,7 +237,7 @@ class Transfer {
     let failuresInRow = 0;
     for (;;) {
       attempts += 1;
-      const before = this.#sink.accepted;
+      const receivedBefore = this.#received;
       try {
         await this.#attempt();
         await this.#verify();
@@ -270,7 +270,8 @@ class Transfer {
           continue;
         }
         if (!isRetryable(err)) throw err;
-        const progressed = this.#sink.accepted - before >= PROGRESS_BYTES;
+        // Progress is what arrived, whatever happened to it (a start-over empties the file).
+        const progressed = this.#received - receivedBefore >= PROGRESS_BYTES;
         failuresInRow = progressed ? 1 : failuresInRow + 1;
         if (failuresInRow > this.#options.retries) throw err;
         if (statusOf(err) === 500 && this.#askDigest) {
@@ -352,6 +353,12 @@ class Transfer {
       response = await responseOf(body);
     } catch (err) {
       body.destroy();
+      // 416 to a range that started inside the file as it was: the file is shorter now.
+      if (resumeAt > 0 && statusOf(err) === 416) {
+        throw new StartOver(
+          `the server answered 416 to Range: ${headers.range}: the file is shorter than it was`,
+        );
+      }
       throw err;
     }
 
