@@ -153,6 +153,24 @@ describe("igwn-auth get never splices onto a changed file", () => {
     expect(requests[2]?.headers.range).toBeUndefined(); // the start-over asks for it whole
   });
 
+  it("starts over when the Content-Range of the resumed answer gives another size (the file grew)", async () => {
+    const before = content(2 * MiB);
+    const after = Buffer.concat([before, content(MiB)]); // same first bytes, more of them
+    const url = files.put("/grown/g.gwf", {
+      body: before,
+      etag: null,
+      plan: [{ reset: MiB }, { change: after }],
+    });
+    const dir = tempDir("grown-");
+    const result = await get(["-d", dir, url]);
+    expect(errors(result)).toMatch(
+      /g\.gwf: the file changed on the server since its first bytes arrived: starting over/,
+    );
+    expect(result.code).toBe(0);
+    expect(sha256(readFileSync(join(dir, "g.gwf")))).toBe(sha256(after));
+    expect(files.requestsFor("/grown/g.gwf")).toHaveLength(3);
+  });
+
   it("starts over when the file has become shorter than the resume point (416)", async () => {
     const before = content(2 * MiB);
     const after = content(MiB / 2);

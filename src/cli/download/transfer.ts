@@ -370,11 +370,7 @@ class Transfer {
     if (response.statusCode === 206 && resumeAt > 0) {
       const contentRange = headerValue(response.headers["content-range"]);
       const range = parseContentRange(contentRange);
-      if (
-        range === undefined ||
-        range.start !== resumeAt - overlap ||
-        (this.#size !== undefined && range.total !== undefined && range.total !== this.#size)
-      ) {
+      if (range === undefined || range.start !== resumeAt - overlap) {
         body.destroy();
         throw new StartOver(
           `the server's answer to Range: ${headers.range} does not fit (Content-Range: ${contentRange ?? "none"})`,
@@ -382,6 +378,7 @@ class Transfer {
         );
       }
       if (
+        (this.#size !== undefined && range.total !== undefined && range.total !== this.#size) ||
         validatorsDiffer(this.#validators, validators) ||
         digestsDisagree(this.#digests, stated.digests)
       ) {
