@@ -9,134 +9,25 @@ import type {
 
 type HopOptions = Parameters<BeforeRequestHook>[0];
 
-import { inspect } from "node:util";
 import { debug } from "../lib/debug.js";
 import { IgwnAuthError } from "../lib/errors.js";
 import { originOf } from "../lib/origin.js";
-import {
-  REQUEST_SECRETS,
-  type RequestSecrets,
-  redactResponseInspection,
-  scrubError,
-} from "../lib/redact.js";
+import { redactResponseInspection, scrubError } from "../lib/redact.js";
 import type { GuardedAuthRequest } from "../strategies/hop.js";
 import type { AuthStrategy } from "../strategies/types.js";
-import { explainFailedHop, type FailedHop } from "./explain/explain.js";
-import { withExplanation } from "./explain/text.js";
-import type { AuthExplanation } from "./explain/types.js";
+import { attachExplanation } from "./explain/attach.js";
+import {
+  type HeaderValue,
+  HOP_STATE,
+  HopState,
+  PAGINATION_CHAIN,
+  type PaginationChain,
+  REQUEST_AUTH,
+  type RequestAuth,
+  wroteBefore,
+} from "./hop-state.js";
 import type { AuthOptions } from "./options.js";
 import type { AuthPlan } from "./resolver.js";
-
-/** Context key under which a request carries its auth overrides through got. */
-export const REQUEST_AUTH = Symbol("igwn-auth-utils.requestAuth");
-/** Context key of a page of `paginate`: every page of one pagination shares a chain. */
-export const PAGINATION_CHAIN = Symbol("igwn-auth-utils.paginationChain");
-// The hop state is what the redactor reads to learn which headers strategies wrote.
-const HOP_STATE = REQUEST_SECRETS;
-
-type HeaderValue = string | string[];
-/** Headers strategies wrote: name, value, and the strategy (to explain a failure). */
-type WrittenValues = Array<readonly [name: string, value: HeaderValue, by: AuthStrategy]>;
-
-/**
- * The pages of one `session.got.paginate` call: a next page is another request to got, but
- * for credentials it is a hop of the same chain — a page on another origin is treated like
- * a cross-origin redirect.
- */
-export class PaginationChain {
-  /** The first page's URL: the origin the caller asked for. */
-  firstUrl: URL | undefined;
-  /** Headers strategies wrote on the first page's origin: never replayed elsewhere. */
-  readonly originalValues: WrittenValues = [];
-  /** Set once a page (or a redirect of one) left the first page's origin, as for redirects. */
-  leftOrigin = false;
-
-  toJSON(): string {
-    return "[pagination]";
-  }
-  [inspect.custom](): string {
-    return "PaginationChain [redacted]";
-  }
-}
-
-/** A request's auth overrides, kept out of logs and JSON (they may hold a token). */
-export class RequestAuth {
-  constructor(readonly options: AuthOptions) {}
-  toJSON(): string {
-    return "[auth options]";
-  }
-  [inspect.custom](): string {
-    return "RequestAuth [redacted]";
-  }
-}
-
-/** Per-request state shared by every hop and retry of one request. */
-class HopState implements RequestSecrets {
-  leftOrigin = false;
-  /** Set once a hop went from https to http: no credential goes on such a chain again. */
-  downgraded = false;
-  previousUrl: URL | undefined = undefined;
-  /** The last hop's URL and origin (scheme, host and port). */
-  lastUrl: URL;
-  lastOrigin: string;
-  readonly originalOrigin: string;
-  /** Header names strategies wrote on the last hop: removed before the next one. */
-  applied: string[] = [];
-  /**
-   * Headers strategies wrote on original-origin hops: never replayed elsewhere. A list, not
-   * a set: hashing a token on every request costs more than the rare lookup on a redirect.
-   */
-  readonly originalValues: WrittenValues;
-  /** Headers host-scoped strategies wrote on other origins (for the redactor only). */
-  foreignValues: WrittenValues | undefined;
-  /** Headers each strategy gives through `gotOptions()`, written like `authorize()`'s. */
-  fixedHeaders: Map<AuthStrategy, Array<readonly [name: string, value: HeaderValue]>> | undefined;
-  checkedNoauth = false;
-  /** The pagination this request is a page of. */
-  chain: PaginationChain | undefined = undefined;
-
-  constructor(
-    readonly plan: AuthPlan,
-    readonly originalUrl: URL,
-    url: URL,
-    originalValues: WrittenValues = [],
-  ) {
-    this.originalValues = originalValues;
-    this.originalOrigin = originOf(originalUrl);
-    this.lastUrl = url;
-    this.lastOrigin = url === originalUrl ? this.originalOrigin : originOf(url);
-  }
-
-  *secretHeaderNames(): Iterable<string> {
-    for (const [name] of this.originalValues) yield name;
-    for (const [name] of this.foreignValues ?? []) yield name;
-  }
-
-  *secretValues(): Iterable<string> {
-    for (const [, value] of [...this.originalValues, ...(this.foreignValues ?? [])]) {
-      if (typeof value === "string") yield value;
-      else yield* value;
-    }
-  }
-
-  secretQueryParameters(): ReadonlySet<string> | undefined {
-    let names: Set<string> | undefined;
-    for (const strategy of this.plan.strategies) {
-      for (const name of strategy.secretQueryParameters ?? []) {
-        names ??= new Set();
-        names.add(name.toLowerCase());
-      }
-    }
-    return names;
-  }
-
-  toJSON(): string {
-    return "[auth state]";
-  }
-  [inspect.custom](): string {
-    return "HopState [redacted]";
-  }
-}
 
 /** One hop being guarded: its state, got's headers, and what strategies are told. */
 interface Hop {
@@ -210,63 +101,6 @@ function applyGotOptions(
     state.fixedHeaders.set(strategy, fixed);
   }
   if (Object.keys(rest).length > 0) options.merge(rest);
-}
-
-function sameValue(a: string | string[], b: string | string[]): boolean {
-  if (typeof a === "string" || typeof b === "string") return a === b;
-  return a.length === b.length && a.every((item, i) => item === b[i]);
-}
-
-function wroteBefore(state: HopState, name: string, value: string | string[]): boolean {
-  return state.originalValues.some(([n, v]) => n === name && sameValue(v, value));
-}
-
-/** What strategies wrote on the last hop (the one that failed), and which wrote each. */
-function writtenOnLastHop(state: HopState, headers: Headers): FailedHop["written"] {
-  const records = [...state.originalValues, ...(state.foreignValues ?? [])];
-  const written: Array<FailedHop["written"][number]> = [];
-  for (const name of state.applied) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    const record = records.findLast(([n, v]) => n === name && sameValue(v, value));
-    if (record) written.push(record);
-  }
-  return written;
-}
-
-/**
- * Say why a request was not authenticated: `err.auth` and lines under its message (see
- * AuthExplanation). Never fails the error path itself.
- */
-async function attachExplanation(
-  error: object,
-  state: HopState,
-  headers: Headers,
-  response:
-    | { statusCode: number; headers: Record<string, string | string[] | undefined> }
-    | undefined,
-): Promise<void> {
-  try {
-    const explanation = await explainFailedHop(
-      {
-        plan: state.plan,
-        url: state.lastUrl,
-        originalUrl: state.originalUrl,
-        leftOrigin: state.leftOrigin,
-        downgraded: state.downgraded,
-        written: writtenOnLastHop(state, headers),
-      },
-      response,
-    );
-    const target = error as Error & { auth?: AuthExplanation };
-    const message = withExplanation(target.message, explanation);
-    if (typeof target.stack === "string")
-      target.stack = target.stack.replace(target.message, message);
-    target.message = message;
-    target.auth = explanation;
-  } catch (err) {
-    debug("could not explain the failure: %s", (err as Error).message);
-  }
 }
 
 /**

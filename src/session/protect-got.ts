@@ -1,6 +1,6 @@
 import type { Got } from "got";
 import { hideOptionSecrets } from "../lib/redact.js";
-import { PAGINATION_CHAIN, PaginationChain } from "./origin-guard.js";
+import { PAGINATION_CHAIN, PaginationChain } from "./hop-state.js";
 
 type Paginate = Got["paginate"];
 type PaginateArgs = [url?: unknown, options?: unknown];

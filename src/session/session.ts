@@ -10,6 +10,7 @@ import { ScitokenStrategy } from "../strategies/scitoken.js";
 import type { AuthStrategy } from "../strategies/types.js";
 import { type X509CredentialPath, X509Strategy } from "../strategies/x509.js";
 import { hasTokenCandidate } from "./has-token-candidate.js";
+import { REQUEST_AUTH, RequestAuth } from "./hop-state.js";
 import {
   type AuthOptions,
   type BasicAuthInput,
@@ -18,7 +19,7 @@ import {
   splitAuthOptions,
   splitSessionOptions,
 } from "./options.js";
-import { createOriginGuardHooks, REQUEST_AUTH, RequestAuth } from "./origin-guard.js";
+import { createOriginGuardHooks } from "./origin-guard.js";
 import { protectGot } from "./protect-got.js";
 import type { RequestFunction, RequestShortcut } from "./request-types.js";
 import { type AuthPlan, AuthResolver } from "./resolver.js";

@@ -8,6 +8,7 @@
 import type { ClientRequest, IncomingMessage, RequestOptions } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { askBeforeSendingBody, mayAskBeforeSendingBody } from "./expect-continue.js";
 
 /** Names whose canonical form is not simply each word capitalised. */
 const SPECIAL_NAMES: Readonly<Record<string, string>> = {
@@ -83,7 +84,21 @@ export function canonicalHeaderRequest(
   // got's native options carry an http2 agent set ({ http2 }) only for HTTP/2 requests.
   if (isHttp2(options)) return undefined;
   const native: NativeRequest = url.protocol === "https:" ? httpsRequest : httpRequest;
-  return native(url, { ...options, headers: canonicalHeaders(options.headers) }, callback);
+  const headers = options.headers as Record<string, unknown> | undefined;
+  const ask = mayAskBeforeSendingBody(options.method, headers?.["content-length"]);
+  const request = native(
+    url,
+    {
+      ...options,
+      headers: canonicalHeaders(options.headers),
+      // XrdHttp 5.5's answer to `Expect: 100-continue` is refused by Node's strict parser
+      // ("Data after `Connection: close`"); curl and Python take it.
+      ...(ask ? { insecureHTTPParser: true } : {}),
+    },
+    callback,
+  );
+  if (ask) askBeforeSendingBody(request);
+  return request;
 }
 
 function isHttp2(options: RequestOptions): boolean {
