@@ -23,8 +23,13 @@ const MiB = 1024 * 1024;
 /** Retry at once: these tests are about what is sent, not how long it waits. */
 const FAST = ["--retry-delay", "0.01"];
 
+/**
+ * `igwn-auth get`, sending no credentials unless the test gives one: what these tests are
+ * about needs none, and the credential tests are elsewhere (and one here).
+ */
 function get(args: string[], options: Parameters<typeof runCli>[1] = {}) {
-  return runCli(["get", ...FAST, ...args], { env: world.env, ...options });
+  const auth = args.includes("--token") ? [] : ["--no-auth"];
+  return runCli(["get", ...FAST, ...auth, ...args], { env: world.env, ...options });
 }
 
 /** The byte a `Range: bytes=N-M` starts at. */
