@@ -261,7 +261,12 @@ describe("a 401 or 403", () => {
       cert: false,
       retry: { limit: 0 },
       ...trustTestCa(),
-      auth: { name: "api-key", authorize: (r) => void (r.headers["x-api-key"] = "key-secret-1") },
+      auth: {
+        name: "api-key",
+        authorize: (r) => {
+          r.headers["x-api-key"] = "key-secret-1";
+        },
+      },
     });
     const err = await failure(session.get(`${server.origin}/x`));
     expect(err.auth?.sent).toEqual([{ kind: "header", source: "api-key", name: "x-api-key" }]);
