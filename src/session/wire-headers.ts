@@ -86,14 +86,17 @@ export function canonicalHeaderRequest(
   const native: NativeRequest = url.protocol === "https:" ? httpsRequest : httpRequest;
   const headers = options.headers as Record<string, unknown> | undefined;
   const ask = mayAskBeforeSendingBody(options.method, headers?.["content-length"]);
+  // Node's strict parser refuses two answers of XrdHttp 5.5 that curl and Python take: its
+  // answer to `Expect: 100-continue` ("Data after `Connection: close`"), and a 206 whose
+  // Content-Range line ends with a bare LF (once it knows the file's checksum). Only those
+  // requests are read leniently.
+  const lenient = ask || headers?.range !== undefined;
   const request = native(
     url,
     {
       ...options,
       headers: canonicalHeaders(options.headers),
-      // XrdHttp 5.5's answer to `Expect: 100-continue` is refused by Node's strict parser
-      // ("Data after `Connection: close`"); curl and Python take it.
-      ...(ask ? { insecureHTTPParser: true } : {}),
+      ...(lenient ? { insecureHTTPParser: true } : {}),
     },
     callback,
   );

@@ -10,7 +10,6 @@ import { finished } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Got, Request, Response } from "got";
 import { redactUrlsInText } from "../../lib/redact-url.js";
-import { canonicalHeaderRequest } from "../../session/wire-headers.js";
 import { type Checksum, type ChecksumAlgorithm, checksumHex, newChecksum } from "./checksums.js";
 import {
   digestsDisagree,
@@ -123,19 +122,6 @@ class StartOver extends Error {
   }
 }
 
-/**
- * Node's strict parser refuses a header line that ends in LF alone, and XrdHttp 5.5.3 ends
- * its `Content-Range` line so whenever a `Digest` follows, which it sends on every 206 once
- * it has the file's checksum (checked by running it). After such a refusal, and only then,
- * the file's next requests are parsed leniently (Node's `insecureHTTPParser`): the bytes
- * are still checked against the digest, and a connection only ever carries one origin.
- */
-const LENIENT_PARSE_CODES = new Set(["HPE_CR_EXPECTED", "HPE_LF_EXPECTED"]);
-
-/** The session's request function (canonical header names), with Node's lenient parser. */
-const lenientRequest: typeof canonicalHeaderRequest = (url, options, callback) =>
-  canonicalHeaderRequest(url, { ...options, insecureHTTPParser: true }, callback);
-
 /** The body ended before the file did. */
 class IncompleteBody extends Error {
   override readonly name = "IncompleteBody";
@@ -203,8 +189,6 @@ class Transfer {
   #wholeAfterMismatch = false;
   #fromZero = false;
   #rangeBroken = false;
-  /** Parse the server's headers leniently (see LENIENT_PARSE_CODES). */
-  #lenientHeaders = false;
   #received = 0;
   readonly #continuedFrom: number | undefined;
 
@@ -257,16 +241,6 @@ class Transfer {
           if (err.rangeBroken) this.#rangeBroken = true;
           this.#fromZero = true;
           this.#events.onNote?.(`${err.reason}: starting over`);
-          continue;
-        }
-        if (
-          !this.#lenientHeaders &&
-          LENIENT_PARSE_CODES.has(String((err as { code?: unknown }).code))
-        ) {
-          this.#lenientHeaders = true;
-          this.#events.onNote?.(
-            "the server ends a header line with LF alone (XrdHttp 5.5 does on a 206 once it knows the file's checksum): reading its headers leniently",
-          );
           continue;
         }
         if (!isRetryable(err)) throw err;
@@ -343,7 +317,6 @@ class Transfer {
       headers,
       decompress: false, // the bytes as the server has them: what Range and digests count
       retry: { limit: 0 }, // retries are ours (see retry.ts)
-      ...(this.#lenientHeaders ? { request: lenientRequest } : {}),
     });
     // From here on every error of the stream is awaited through `finished` below.
     const completion = finished(body, { writable: false });

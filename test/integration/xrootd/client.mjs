@@ -318,8 +318,13 @@ const scenarios = {
       },
       // The same closed Range through a Session, whose parser is Node's strict one.
       sessionRange: await attempt(
-        new Session().get(`${A}${path}`, { headers: { range: "bytes=100-199" } }),
+        new Session().get(`${A}${path}`, {
+          headers: { range: "bytes=100-199" },
+          responseType: "buffer",
+        }),
       ),
+      // Those bytes of the file as it is on the server, hex, to compare with the body.
+      rangeBytes: readFileSync(join(world.a.export, path)).subarray(100, 200).toString("hex"),
     };
   },
 
