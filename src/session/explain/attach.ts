@@ -2,9 +2,13 @@
 // failing hop carried, from the hop state, then the explanation itself (explain.ts).
 import { debug } from "../../lib/debug.js";
 import { type HopState, sameValue } from "../hop-state.js";
-import { explainFailedHop, type FailedHop } from "./explain.js";
-import { withExplanation } from "./text.js";
+import type { FailedHop } from "./explain.js";
 import type { AuthExplanation } from "./types.js";
+
+// Loaded when a request first fails to authenticate: a session that never sees a 401 never
+// loads it (nor the X.509 and discovery code it reaches), and importing the package stays
+// cheap.
+let explaining: Promise<[typeof import("./explain.js"), typeof import("./text.js")]> | undefined;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -34,6 +38,8 @@ export async function attachExplanation(
     | undefined,
 ): Promise<void> {
   try {
+    explaining ??= Promise.all([import("./explain.js"), import("./text.js")]);
+    const [{ explainFailedHop }, { withExplanation }] = await explaining;
     const explanation = await explainFailedHop(
       {
         plan: state.plan,
