@@ -200,6 +200,22 @@ const scenarios = {
       outsideStored: stored("a", "data/private/denied.txt"),
       inside: await attempt(session.put(`${A}/data/public/allowed.txt`, { body: "yes\n" })),
       insideStored: stored("a", "data/public/allowed.txt"),
+      // XrdHttp refuses on the headers alone: a 16 MiB stream must end in that 403 (the
+      // session asks first), not in a write to a closed connection.
+      bigOutside: await attempt(
+        session.put(`${A}/data/private/denied-big.bin`, {
+          body: Readable.from(
+            (function* () {
+              for (let i = 0; i < 64; i++) yield randomBytes(256 * 1024);
+            })(),
+          ),
+        }),
+      ),
+      bigOutsideStored: stored("a", "data/private/denied-big.bin"),
+      bigInside: await attempt(
+        session.put(`${A}/data/public/allowed-big.bin`, { body: Buffer.alloc(3 * 1024 * 1024, 5) }),
+      ),
+      bigInsideStored: stored("a", "data/public/allowed-big.bin"),
     };
   },
 

@@ -71,6 +71,10 @@ interface Scenarios {
     outsideStored: Stored | null;
     inside: Outcome;
     insideStored: Stored | null;
+    bigOutside: Outcome;
+    bigOutsideStored: Stored | null;
+    bigInside: Outcome;
+    bigInsideStored: Stored | null;
   };
   wlcg: Record<
     "wlcgAny" | "wlcgAudience",
@@ -386,6 +390,14 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
     // The same token writes where its scope reaches: the 403 was the scope's doing.
     expect(value.inside.status, why).toBeOneOf([200, 201]);
     expect(value.insideStored?.length, why).toBe(4);
+    // A large upload is refused the same way: the 403, explained, and nothing written.
+    expect(value.bigOutside, why).toMatchObject({ ok: false, kind: "HTTPError", status: 403 });
+    expect(value.bigOutside.message, why).toMatch(
+      /\n {2}sent: bearer token from \$BEARER_TOKEN_FILE/,
+    );
+    expect(value.bigOutsideStored, why).toBeNull();
+    expect(value.bigInside.status, why).toBeOneOf([200, 201]);
+    expect(value.bigInsideStored?.length, why).toBe(3 * 1024 * 1024);
   });
 
   it("6. a WLCG token (wlcg.ver 1.0, storage.read / storage.create scopes, the server's audience) reads and creates", (ctx) => {
