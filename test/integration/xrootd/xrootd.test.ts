@@ -516,8 +516,10 @@ describe("XRootD 5 (XrdHttp + SciTokens + X.509), run in a private network names
         `these are the quirks of XRootD 5.5; this server is ${closedRange.split("\r\n")[2]}`,
       );
     }
-    expect(closedRange, why).toContain(
-      `\r\nContent-Range: bytes 100-199/${frame.size}\nDigest: adler32=${frame.adler32}\r\n`,
+    // The bare LF after Content-Range. (The adler32 after it is not always this file's: once,
+    // after a -j 3 download of several files, XrdHttp 5.5.3 sent another value here.)
+    expect(closedRange, why).toMatch(
+      new RegExp(`\r\nContent-Range: bytes 100-199/${frame.size}\nDigest: adler32=[0-9a-f]{8}\r\n`),
     );
     // A Session reads that answer (Range requests are parsed leniently): 206, those bytes.
     expect(value.sessionRange, why).toMatchObject({
