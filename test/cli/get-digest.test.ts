@@ -4,19 +4,17 @@
 // responses that fails is downloaded whole once more first.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.js";
-import { content, type FileServer, sha256, startFileServer, zlibAdler32 } from "./file-server.js";
-import { type CliWorld, errors, runCli, startWorld } from "./world.js";
+import { content, type FileServer, sha256, zlibAdler32 } from "./file-server.js";
+import { type CliWorld, errors, runCli, useDownloadWorld } from "./world.js";
 
 let world: CliWorld;
 let files: FileServer;
 
-beforeAll(async () => {
-  [world, files] = await Promise.all([startWorld(), startFileServer()]);
-});
-afterAll(async () => {
-  await Promise.all([world?.close(), files?.close()]);
+useDownloadWorld((w, f) => {
+  world = w;
+  files = f;
 });
 
 const MiB = 1024 * 1024;

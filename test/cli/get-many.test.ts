@@ -3,19 +3,17 @@
 // taken from URLs that can never leave DIR.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/env.js";
-import { content, type FileServer, sha256, startFileServer } from "./file-server.js";
-import { type CliWorld, errors, runCli, startWorld } from "./world.js";
+import { content, type FileServer, sha256 } from "./file-server.js";
+import { type CliWorld, errors, runCli, useDownloadWorld } from "./world.js";
 
 let world: CliWorld;
 let files: FileServer;
 
-beforeAll(async () => {
-  [world, files] = await Promise.all([startWorld(), startFileServer()]);
-});
-afterAll(async () => {
-  await Promise.all([world?.close(), files?.close()]);
+useDownloadWorld((w, f) => {
+  world = w;
+  files = f;
 });
 
 function sha256Of(path: string): string {

@@ -5,6 +5,7 @@ import type { ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { afterAll, beforeAll } from "vitest";
 import { runNode } from "../../src/testing/child-process.js";
 import { tempDir } from "../helpers/env.js";
 import { startServer, type TestServer } from "../helpers/https-server.js";
@@ -17,6 +18,7 @@ import {
   writeCredentialFile,
   writeProxyFile,
 } from "../helpers/x509-pki.js";
+import { type FileServer, startFileServer } from "./file-server.js";
 
 export const CLI = resolve(import.meta.dirname, "../../dist/cli/main.js");
 
@@ -236,4 +238,20 @@ export function errors(result: CliResult): string {
 /** The path of a file in the world's folder. */
 export function inWorld(world: CliWorld, name: string): string {
   return join(world.dir, name);
+}
+
+/**
+ * A CLI world and a file server, started before the tests of a file (handed to `ready`) and
+ * closed after them: what every download test file needs.
+ */
+export function useDownloadWorld(ready: (world: CliWorld, files: FileServer) => void): void {
+  let world: CliWorld | undefined;
+  let files: FileServer | undefined;
+  beforeAll(async () => {
+    [world, files] = await Promise.all([startWorld(), startFileServer()]);
+    ready(world, files);
+  });
+  afterAll(async () => {
+    await Promise.all([world?.close(), files?.close()]);
+  });
 }

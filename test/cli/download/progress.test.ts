@@ -17,16 +17,17 @@ function clock() {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
+/** A progress line on a (fake) terminal, with a clock the test moves. */
+function onTerminal(files: number) {
+  const out = fakeStream(true);
+  const time = clock();
+  const progress = new TransferProgress({ stream: out.stream, files, now: time.now, timer: false });
+  return { out, time, progress };
+}
+
 describe("the progress line", () => {
   it("shows nothing for a run that ends before the delay, only the lines logged", () => {
-    const out = fakeStream(true);
-    const time = clock();
-    const progress = new TransferProgress({
-      stream: out.stream,
-      files: 1,
-      now: time.now,
-      timer: false,
-    });
+    const { out, time, progress } = onTerminal(1);
     progress.start(0, 10 * MiB, 0);
     time.advance(100);
     progress.add(0, 10 * MiB);
@@ -38,14 +39,7 @@ describe("the progress line", () => {
   });
 
   it("draws files, bytes, rate and time left in place on a terminal, lines logged above it", () => {
-    const out = fakeStream(true);
-    const time = clock();
-    const progress = new TransferProgress({
-      stream: out.stream,
-      files: 4,
-      now: time.now,
-      timer: false,
-    });
+    const { out, time, progress } = onTerminal(4);
     progress.start(0, 10 * MiB, 0);
     progress.start(1, 30 * MiB, 0);
     time.advance(1000);
@@ -69,14 +63,7 @@ describe("the progress line", () => {
   });
 
   it("shows bytes and rate without a total when no size is known", () => {
-    const out = fakeStream(true);
-    const time = clock();
-    const progress = new TransferProgress({
-      stream: out.stream,
-      files: 1,
-      now: time.now,
-      timer: false,
-    });
+    const { out, time, progress } = onTerminal(1);
     progress.start(0, undefined, 0);
     time.advance(2000);
     progress.add(0, 3 * MiB);
@@ -86,14 +73,7 @@ describe("the progress line", () => {
   });
 
   it("counts a resumed file's earlier bytes as done, not in the rate", () => {
-    const out = fakeStream(true);
-    const time = clock();
-    const progress = new TransferProgress({
-      stream: out.stream,
-      files: 1,
-      now: time.now,
-      timer: false,
-    });
+    const { out, time, progress } = onTerminal(1);
     progress.start(0, 100 * MiB, 60 * MiB);
     time.advance(1000);
     progress.add(0, 10 * MiB);
