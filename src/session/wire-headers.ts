@@ -91,15 +91,11 @@ export function canonicalHeaderRequest(
   // Content-Range line ends with a bare LF (once it knows the file's checksum). Only those
   // requests are read leniently.
   const lenient = ask || headers?.range !== undefined;
-  const request = native(
-    url,
-    {
-      ...options,
-      headers: canonicalHeaders(options.headers),
-      ...(lenient ? { insecureHTTPParser: true } : {}),
-    },
-    callback,
-  );
+  // got builds these native options afresh for every request (its own headers object stays
+  // as it is): changing them here costs no copy of the forty options they hold.
+  options.headers = canonicalHeaders(options.headers);
+  if (lenient) options.insecureHTTPParser = true;
+  const request = native(url, options, callback);
   if (ask) askBeforeSendingBody(request);
   return request;
 }
