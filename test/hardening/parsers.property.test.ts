@@ -30,6 +30,7 @@ import {
   parseTokenScopes,
   scopePathMatches,
 } from "../../src/scitokens/scope.js";
+import { serverChallenge } from "../../src/session/explain/challenge.js";
 import { gotCertificateOptions } from "../../src/x509/got-options.js";
 import {
   isEncryptedPrivateKeyPem,
@@ -900,4 +901,59 @@ describe("no parser hangs on adversarial input", () => {
       expect(performance.now() - start).toBeLessThan(1500);
     },
   );
+});
+
+describe("what servers say (WWW-Authenticate)", () => {
+  it("reads any header into a challenge, or nothing, never throwing, every string printable", () => {
+    const piece = fc.constantFrom(
+      "Bearer",
+      "Basic",
+      ' realm="x"',
+      ", error=",
+      '"insufficient_scope"',
+      ', scope="read:/a b"',
+      '"unterminated',
+      "\\",
+      "=",
+      ",",
+      " ",
+      "\u001b[2J",
+      "\u202e",
+      "token68==",
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.string(), (pieces, noise) => {
+        const header = pieces.join("") + noise;
+        const challenge = serverChallenge(header);
+        for (const value of Object.values(challenge ?? {})) {
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
+          expect(value).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+        }
+      }),
+    );
+  });
+
+  it("takes the RFC 6750 parameters of the first challenge", () => {
+    expect(
+      serverChallenge([
+        'Bearer realm="data", error="insufficient_scope", scope="read:/x", error_description="a \\"b\\""',
+        "Basic realm=y",
+      ]),
+    ).toMatchObject({
+      scheme: "Bearer",
+      realm: "data",
+      error: "insufficient_scope",
+      scope: "read:/x",
+      errorDescription: 'a "b"',
+    });
+    expect(serverChallenge(undefined)).toBeUndefined();
+    expect(serverChallenge("  ")).toBeUndefined();
+  });
+
+  it("is fast on a huge adversarial header", () => {
+    const started = performance.now();
+    serverChallenge(`Bearer ${'a="'.repeat(500_000)}`);
+    serverChallenge(`Bearer ${"a=b, ".repeat(500_000)}`);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
 });
